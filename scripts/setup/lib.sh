@@ -1,0 +1,19 @@
+# Shared helpers for the setup scripts; sourced, not executed.
+# Everything the project uses is installed by these scripts, so a fresh machine of this
+# kind (Debian 12, root, PyPI/apt/npm reachable) needs nothing by hand.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE="${DEPOT_CACHE_DIR:-$ROOT/.cache}"
+mkdir -p "$CACHE"
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# apt_install PKG...: installs Debian packages that are missing (one apt-get update per run).
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ ! -f "$CACHE/.apt-updated" ]; then $sudo apt-get update -qq >&2 && touch "$CACHE/.apt-updated"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}

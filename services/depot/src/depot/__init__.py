@@ -1,0 +1,1 @@
+"""depot: multi-tenant document service."""
