@@ -1,0 +1,87 @@
+"""A real moto server on loopback, as a separate process.
+
+A process (not in-process patches) so the AWS wire protocol is really exercised, and so
+fault tests can stop it (SIGSTOP: it still accepts connections but never answers),
+kill it, or restart it on the same port.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.tools import free_port
+
+MOTO_ENV = {
+    # AWS-managed policies (e.g. AmazonEKSClusterPolicy) only exist when loaded at start.
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+@dataclass
+class MotoServer:
+    port: int
+    log_path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> MotoServer:
+        env = {**os.environ, **MOTO_ENV, **self.extra_env}
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto exited early; see {self.log_path}")
+            try:
+                httpx.get(f"{self.url}/moto-api/", timeout=1.0)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError(f"moto did not answer within {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def pause(self) -> None:
+        """Hang: the kernel still accepts connections, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/moto-api/reset", timeout=10.0).raise_for_status()
+
+
+def start_moto(log_dir: Path, port: int | None = None, **extra_env: str) -> MotoServer:
+    return MotoServer(port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env).start()
