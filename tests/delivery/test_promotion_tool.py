@@ -1,0 +1,178 @@
+"""The promotion tool: edits change only the intended lines and refuse what can't ship."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tools.delivery.cli import app
+
+DEV_DIGEST = "sha256:" + "a" * 64
+STAGING_DIGEST = "sha256:" + "b" * 64
+
+# Deliberately unusual formatting: a round-trip dump would reflow all of it.
+DEV_FILE = f"""\
+# dev: cost-optimized, one replica
+profile: cost-optimized   # ignored by the chart
+image:
+  tag: "v1.4.0"           # set by the release workflow
+  digest: {DEV_DIGEST}
+env:
+    DEPOT_LOG_LEVEL:   "DEBUG"
+resources: {{requests: {{cpu: 100m}}}}
+"""
+STAGING_FILE = f"""\
+profile: ha
+image:
+  tag: v1.3.2  # promoted from dev
+  digest: '{STAGING_DIGEST}'
+replicas: 2
+list:
+    - a
+    -   b
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "gitops/services").mkdir(parents=True)
+    (tmp_path / "gitops/services/depot.yaml").write_text("image:\n  repository: x\n")
+    for env, text in {"dev": DEV_FILE, "staging": STAGING_FILE, "prod": "profile: ha\n"}.items():
+        (tmp_path / "gitops/environments" / env).mkdir(parents=True)
+        (tmp_path / "gitops/environments" / env / "depot.yaml").write_text(text)
+    return tmp_path
+
+
+def run(repo: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "--root", str(repo)])
+    return result.exit_code, result.output
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """Removed lines, then added lines: the order a reviewer reads a diff hunk in."""
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [line for line in diff if line[:2] == "- "] + [line for line in diff if line[:2] == "+ "]
+
+
+def test_promote_copies_tag_and_digest_and_changes_only_those_lines(repo: Path) -> None:
+    target = repo / "gitops/environments/staging/depot.yaml"
+    code, output = run(repo, "promote", "--service", "depot", "--from", "dev", "--to", "staging")
+    assert code == 0, output
+    after = target.read_text()
+    assert changed_lines(STAGING_FILE, after) == [
+        "-   tag: v1.3.2  # promoted from dev",
+        "- " + f"  digest: '{STAGING_DIGEST}'",
+        "+   tag: v1.4.0  # promoted from dev",
+        "+ " + f"  digest: '{DEV_DIGEST}'",
+    ]
+    assert yaml.safe_load(after)["image"] == {"tag": "v1.4.0", "digest": DEV_DIGEST}
+    assert (repo / "gitops/environments/dev/depot.yaml").read_text() == DEV_FILE
+
+
+def test_promote_adds_a_missing_image_block_without_touching_other_lines(repo: Path) -> None:
+    run(repo, "promote", "--service", "depot", "--from", "dev", "--to", "staging")
+    code, output = run(repo, "promote", "--service", "depot", "--from", "staging", "--to", "prod")
+    assert code == 0, output
+    after = (repo / "gitops/environments/prod/depot.yaml").read_text()
+    assert after.startswith("profile: ha\n")
+    assert yaml.safe_load(after) == {
+        "profile": "ha",
+        "image": {"tag": "v1.4.0", "digest": DEV_DIGEST},
+    }
+
+
+def test_bump_keeps_quotes_comments_and_a_second_run_is_a_no_op(repo: Path) -> None:
+    path = repo / "gitops/environments/dev/depot.yaml"
+    new_digest = "sha256:" + "c" * 64
+    args = ("bump", "--service", "depot", "--env", "dev", "--tag", "v1.5.0")
+    code, output = run(repo, *args, "--digest", new_digest)
+    assert code == 0, output
+    after = path.read_text()
+    assert changed_lines(DEV_FILE, after) == [
+        '-   tag: "v1.4.0"           # set by the release workflow',
+        f"-   digest: {DEV_DIGEST}",
+        '+   tag: "v1.5.0"           # set by the release workflow',
+        f"+   digest: {new_digest}",
+    ]
+    code, output = run(repo, *args, "--digest", new_digest)
+    assert code == 0 and "already at" in output
+    assert path.read_text() == after
+
+
+def test_bump_inserts_a_missing_digest_after_the_tag(repo: Path) -> None:
+    path = repo / "gitops/environments/prod/depot.yaml"
+    path.write_text("profile: ha\nimage:\n    tag: v1.0.0 # old\nreplicas: 3\n")
+    code, output = run(
+        repo, "bump", "--service", "depot", "--env", "prod", "--tag", "v1.0.1", "--digest",
+        DEV_DIGEST,
+    )  # fmt: skip
+    assert code == 0, output
+    assert path.read_text() == (
+        f"profile: ha\nimage:\n    tag: v1.0.1 # old\n    digest: {DEV_DIGEST}\nreplicas: 3\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--tag", "latest", "--digest", DEV_DIGEST), "'latest', which is never deployed"),
+        (("--tag", "1.2.3", "--digest", DEV_DIGEST), "use the form vX.Y.Z"),
+        (("--tag", "v1.2.3", "--digest", ""), "image.digest is missing"),
+        (("--tag", "v1.2.3", "--digest", "sha256:abc"), "64 lowercase hex"),
+    ],
+)
+def test_bump_refuses_undeployable_references(
+    repo: Path, args: tuple[str, ...], message: str
+) -> None:
+    before = (repo / "gitops/environments/dev/depot.yaml").read_text()
+    code, output = run(repo, "bump", "--service", "depot", "--env", "dev", *args)
+    assert code == 2
+    assert message in output
+    assert (repo / "gitops/environments/dev/depot.yaml").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--service", "nope", "--from", "dev", "--to", "staging"), "known services: depot"),
+        (("--service", "depot", "--from", "qa", "--to", "staging"), "not in the promotion order"),
+        (("--service", "depot", "--from", "dev", "--to", "prod"), "use --to staging"),
+        (("--service", "depot", "--from", "prod", "--to", "dev"), "nothing follows it"),
+    ],
+)
+def test_promote_refuses_unknown_names_and_skipped_steps(
+    repo: Path, args: tuple[str, ...], message: str
+) -> None:
+    code, output = run(repo, "promote", *args)
+    assert code == 2
+    assert message in " ".join(output.split())
+
+
+def test_promote_refuses_a_source_without_digest_or_with_latest(repo: Path) -> None:
+    dev = repo / "gitops/environments/dev/depot.yaml"
+    staging_before = (repo / "gitops/environments/staging/depot.yaml").read_text()
+    dev.write_text("image:\n  tag: v1.0.0\n")
+    code, output = run(repo, "promote", "--service", "depot", "--from", "dev", "--to", "staging")
+    assert code == 2 and "image.digest is missing" in output
+    dev.write_text(f"image:\n  tag: latest\n  digest: {DEV_DIGEST}\n")
+    code, output = run(repo, "promote", "--service", "depot", "--from", "dev", "--to", "staging")
+    assert code == 2 and "latest" in output
+    assert (repo / "gitops/environments/staging/depot.yaml").read_text() == staging_before
+
+
+def test_unknown_environment_folder_is_named(repo: Path) -> None:
+    shutil.rmtree(repo / "gitops/environments/staging")
+    code, output = run(repo, "show", "--service", "depot", "--env", "staging")
+    assert code == 2
+    assert "known environments: dev, prod" in " ".join(output.split())
+
+
+def test_show_prints_github_output_lines(repo: Path) -> None:
+    code, output = run(repo, "show", "--service", "depot", "--env", "dev")
+    assert code == 0
+    assert output.splitlines() == ["tag=v1.4.0", f"digest={DEV_DIGEST}"]

@@ -1,0 +1,1 @@
+"""Operator and CI tooling for the platform, run from the root environment."""

@@ -1,0 +1,46 @@
+"""A version lives in one place: the service's pyproject.toml.
+
+The release tag, the image tag, the `depot_build_info{version}` the service reports and
+the version its docs show are all derived from it; these checks fail when they drift.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tools.delivery.images import validate_tag
+
+
+class VersionError(ValueError):
+    """A version that disagrees with the single source of truth."""
+
+
+def service_version(root: Path, service: str) -> str:
+    pyproject = root / "services" / service / "pyproject.toml"
+    if not pyproject.is_file():
+        raise VersionError(
+            f"services/{service}/pyproject.toml not found; --service must name a folder "
+            "under services/"
+        )
+    version = tomllib.loads(pyproject.read_text()).get("project", {}).get("version")
+    if not isinstance(version, str):
+        raise VersionError(f"services/{service}/pyproject.toml has no [project] version")
+    return version
+
+
+def release_tag(root: Path, service: str) -> str:
+    """The only tag a release of the service may carry."""
+    return f"v{service_version(root, service)}"
+
+
+def check_release_tag(root: Path, service: str, tag: str) -> None:
+    validate_tag(tag, "--tag")
+    expected = release_tag(root, service)
+    if tag != expected:
+        raise VersionError(
+            f"tag {tag} does not match services/{service}/pyproject.toml version "
+            f"({expected}); bump [project] version to {tag.removeprefix('v')} in the same "
+            "commit, or tag that commit "
+            f"{expected}"
+        )
