@@ -1,0 +1,24 @@
+# The depot container image: Dockerfile rules, hadolint, checkov, then a real podman
+# build (from locally assembled base images, see scripts/setup/base-image.sh) run
+# read-only, non-root, without capabilities, against a moto server on loopback.
+SETUP_SCRIPTS += scripts/setup/podman.sh scripts/setup/base-image.sh
+TEST_TARGETS += test-container
+
+# podman reads the configuration scripts/setup/podman.sh writes (runc, rlimits, an image
+# store under .cache), never the machine's own.
+CONTAINER_ENV := CONTAINERS_CONF=$(CURDIR)/.cache/containers/containers.conf \
+	CONTAINERS_STORAGE_CONF=$(CURDIR)/.cache/containers/storage.conf
+
+.PHONY: test-container container-image
+test-container: ## Container image: lint, build with podman, run hardened against moto; prints the image size.
+	@mkdir -p $(REPORTS)
+	$(CONTAINER_ENV) $(PYTEST) tests/container --junitxml=$(REPORTS)/container.xml
+
+container-image: ## Build localhost/depot:dev with podman from the local base images.
+	@set -a && source .cache/container/images.env && set +a && \
+	$(CONTAINER_ENV) podman build --pull=never --network=host --format=docker \
+	  --build-arg BASE_IMAGE="$$BASE_IMAGE" --build-arg UV_IMAGE="$$UV_IMAGE" \
+	  --build-arg VERSION="$$(sed -n 's/^version = "\(.*\)"/\1/p' services/depot/pyproject.toml)" \
+	  --build-arg REVISION="$$(git rev-parse HEAD)" \
+	  $$( [ -f /etc/ssl/certs/ca-certificates.crt ] && echo --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt ) \
+	  -t localhost/depot:dev services/depot

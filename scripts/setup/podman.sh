@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Container runtime for the image tests: podman + runc, and mmdebstrap to assemble the
+# base images locally (no image registry is reachable from the test machines).
+#
+# podman reads its configuration from files this script writes under .cache/containers
+# (CONTAINERS_CONF / CONTAINERS_STORAGE_CONF point there; see mk/container.mk), so the
+# machine's own container setup is never touched and the image cache lives with the
+# project's other caches.
+source "$(dirname "$0")/lib.sh"
+apt_install podman runc mmdebstrap
+
+CONF_DIR="$CACHE/containers"
+mkdir -p "$CONF_DIR/storage" "$CONF_DIR/run"
+
+# crun fails on this machine kind (cgroup hybrid mode); runc works. podman's built-in
+# default rlimits (nofile 1048576, nproc 4194304) are above the hard limits of many
+# hosts and runc then refuses to start anything, so set limits every host allows.
+cat >"$CONF_DIR/containers.conf.new" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+EOF
+
+cat >"$CONF_DIR/storage.conf.new" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$CONF_DIR/storage"
+runroot = "$CONF_DIR/run"
+EOF
+
+# Rewrite only on change so an unchanged setup keeps file times (and podman state) stable.
+for f in containers.conf storage.conf; do
+  if cmp -s "$CONF_DIR/$f.new" "$CONF_DIR/$f"; then rm -f "$CONF_DIR/$f.new"; else mv "$CONF_DIR/$f.new" "$CONF_DIR/$f"; fi
+done
