@@ -1,0 +1,67 @@
+"""`make run`: the real service against a throwaway AWS emulator on loopback.
+
+The code path is production's; only the endpoint differs. The emulator lives in this
+process and is gone on exit: nothing persists between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+
+from moto.server import ThreadedMotoServer
+
+from depot.devstack import provision
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    region = os.environ.setdefault("AWS_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    # The emulator's per-request lines would drown the service's own logs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+    emulator.start()
+    host, port = emulator.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    preset = os.environ.get("DEPOT_DEV_API_KEY")
+    names = provision(
+        endpoint, region, "depot-local-documents", "depot-local-content", "depot/local/api-keys",
+        ["local"], keys={"local": preset} if preset else None,
+    )  # fmt: skip
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "DEPOT_TABLE_NAME": names["table"],
+            "DEPOT_BUCKET_NAME": names["bucket"],
+            "DEPOT_KEYS_SECRET_ID": names["secret_id"],
+            "DEPOT_KEYS_REFRESH_SECONDS": os.environ.get("DEPOT_KEYS_REFRESH_SECONDS", "5"),
+        }
+    )
+    listen = os.environ.get("PORT", "8080")
+    print(
+        f"depot: emulator at {endpoint} (ephemeral)\n"
+        f"depot: serving on http://127.0.0.1:{listen}  docs: http://127.0.0.1:{listen}/docs\n"
+        f"depot: tenant 'local' API key: {names['keys']['local']}",
+        file=sys.stderr,
+        flush=True,
+    )
+    from depot.cli import serve
+
+    try:
+        os.environ.setdefault("DEPOT_HOST", "127.0.0.1")
+        serve()
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""JSON logs, one object per line on stdout, for the service and every library it uses.
+
+structlog renders our own events; the standard library's records (uvicorn, botocore) go
+through the same processors, so a log pipeline sees one format. A last processor drops
+anything that looks like a credential, whoever logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+_SECRET_KEYS = frozenset(
+    {"authorization", "api_key", "apikey", "key", "token", "secret", "password", "x-api-key"}
+)
+_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_DEPOT_KEY = re.compile(r"dpt_[A-Za-z0-9_-]{20,}")
+
+
+def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Remove credential-looking fields and values before rendering."""
+    for field in list(event_dict):
+        if field.lower() in _SECRET_KEYS:
+            event_dict[field] = "[redacted]"
+        elif isinstance(event_dict[field], str):
+            scrubbed = _BEARER.sub("Bearer [redacted]", event_dict[field])
+            event_dict[field] = _DEPOT_KEY.sub("[redacted]", scrubbed)
+    return event_dict
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        structlog.processors.format_exc_info,
+        redact_secrets,
+    ]
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route structlog and stdlib logging to one JSON line per event on stdout."""
+    shared = _shared_processors()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Libraries are chatty at INFO (botocore credential lookups, uvicorn per-connection
+    # lines); their warnings still come through.
+    for noisy in ("botocore", "boto3", "urllib3", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    logging.getLogger("uvicorn.error").setLevel(level)
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,119 @@
+"""The API's resource shapes. Unknown fields are rejected; every string is bounded."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+MAX_METADATA_ENTRIES = 32
+MAX_METADATA_BYTES = 4096
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+DocumentName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ContentType = Annotated[
+    str,
+    StringConstraints(
+        max_length=127,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}$",
+    ),
+]
+MetadataKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+MetadataValue = Annotated[str, StringConstraints(max_length=256)]
+Metadata = dict[MetadataKey, MetadataValue]
+
+
+def check_name(name: str) -> str:
+    # Names are labels, never paths: objects are keyed by id. Control characters are
+    # refused because they corrupt logs and terminals that show names.
+    if _CONTROL_CHARS.search(name):
+        raise ValueError("must not contain control characters")
+    if not name.strip():
+        raise ValueError("must not be blank")
+    return name
+
+
+def check_metadata(metadata: dict[str, str]) -> dict[str, str]:
+    if len(metadata) > MAX_METADATA_ENTRIES:
+        raise ValueError(f"at most {MAX_METADATA_ENTRIES} entries")
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(f"at most {MAX_METADATA_BYTES} bytes of keys and values")
+    for value in metadata.values():
+        if _CONTROL_CHARS.search(value):
+            raise ValueError("values must not contain control characters")
+    return metadata
+
+
+class DocumentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: DocumentName
+    content_type: ContentType = "application/octet-stream"
+    metadata: Metadata = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("metadata")
+    @classmethod
+    def _valid_metadata(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_metadata(value)
+
+
+class DocumentPatch(BaseModel):
+    """A JSON merge patch (RFC 7396) of the mutable fields.
+
+    `metadata` entries set to null are removed; `metadata: null` clears them all.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: DocumentName | None = None
+    metadata: dict[MetadataKey, MetadataValue | None] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str | None) -> str | None:
+        return value if value is None else check_name(value)
+
+
+class Document(BaseModel):
+    id: str = Field(pattern=ULID_PATTERN, description="ULID: sortable by creation time")
+    name: str
+    content_type: str
+    size: int | None = Field(None, description="Bytes of content; null until uploaded")
+    sha256: str | None = Field(None, description="Hex SHA-256 of the content")
+    metadata: dict[str, str]
+    version: int = Field(ge=1, description="Incremented on every change; the ETag")
+    status: Literal["pending", "available"]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentPage(BaseModel):
+    items: list[Document]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"]
+
+
+class DependencyStatus(BaseModel):
+    up: bool
+    checked_at: datetime | None = None
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "starting", "draining"]
+    checks: dict[str, bool]
+    dependencies: dict[str, DependencyStatus]

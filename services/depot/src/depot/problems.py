@@ -1,0 +1,148 @@
+"""RFC 9457 problem details: every error the API returns, and the handlers that render them.
+
+`type` is a relative URI (`/problems/<slug>`) that clients can switch on; `errors` names
+the offending fields. A 500 means a bug, so its body says nothing about internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from depot.logs import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger("depot.problems")
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is: `body.name`, `header.If-Match`, …")
+    message: str
+
+
+class ProblemBody(BaseModel):
+    """The JSON body of every error response."""
+
+    type: str = Field(description="A URI reference identifying the problem type")
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Problem(Exception):  # noqa: N818 - it is a problem, rendered as problem+json
+    """Raised anywhere in request handling; rendered as an RFC 9457 response."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, Any]:
+        problem = ProblemBody(
+            type=f"/problems/{self.slug}",
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=self.errors,
+        )
+        return problem.model_dump(exclude_none=True)
+
+
+def problem_response(problem: Problem) -> JSONResponse:
+    return JSONResponse(
+        problem.body(), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
+    )
+
+
+def invalid(
+    field: str, message: str, *, status: int = 400, slug: str = "invalid-request"
+) -> Problem:
+    return Problem(
+        status,
+        slug,
+        "The request is invalid",
+        message,
+        errors=[FieldError(field=field, message=message)],
+    )
+
+
+def not_found() -> Problem:
+    # One answer for "another tenant's", "deleted" and "never existed": existence must not leak.
+    return Problem(404, "not-found", "Not found", "No such document.")
+
+
+def dependency_unavailable(backend: str, retry_after: int) -> Problem:
+    return Problem(
+        503,
+        "dependency-unavailable",
+        "A storage dependency is unavailable",
+        f"The {backend} backend did not answer in time; retry later.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _field_from_loc(loc: Sequence[int | str]) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        return ".".join(parts)
+    return ".".join(parts) or "request"
+
+
+async def _on_problem(_: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, Problem):
+        raise exc
+    return problem_response(exc)
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, RequestValidationError):
+        raise exc
+    errors = [
+        FieldError(field=_field_from_loc(error["loc"]), message=error["msg"])
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return problem_response(
+        Problem(400, "invalid-request", "The request is invalid", detail, errors=errors)
+    )
+
+
+async def _on_http_exception(_: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Request failed")
+    headers = dict(exc.headers or {})
+    return problem_response(Problem(exc.status_code, slug, title, str(exc.detail), headers=headers))
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled exception", exc_info=exc)
+    return problem_response(Problem(500, "internal-error", "Internal error"))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,404 @@
+"""Document metadata and idempotency records in one DynamoDB table.
+
+Keys (see docs/adr/0003-depot-data-model.md):
+- document:     pk = TENANT#<tenant>, sk = DOC#<ulid>
+- idempotency:  pk = TENANT#<tenant>, sk = IDEMPOTENCY#<sha256 of the key>, TTL `expires_at`
+- pending docs also carry `pending_pk` = PENDING#<shard>, feeding the sparse GSI `pending`
+  that the sweeper reads instead of scanning the table.
+
+Every read that decides a write is strongly consistent; every write is conditional on
+the version the caller saw (optimistic concurrency), so no update is ever lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from depot.aws import Aws, is_conditional_failure
+from depot.models import Document
+
+PENDING_INDEX = "pending"
+PENDING_SHARDS = 8
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class VersionConflictError(Exception):
+    """The document changed (or vanished) since the caller read it."""
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    tenant: str
+    id: str
+    name: str
+    content_type: str
+    metadata: dict[str, str]
+    version: int
+    status: Literal["pending", "available"]
+    created_at: datetime
+    updated_at: datetime
+    size: int | None = None
+    sha256: str | None = None
+    content_key: str | None = None
+
+    def to_api(self) -> Document:
+        return Document(
+            id=self.id,
+            name=self.name,
+            content_type=self.content_type,
+            size=self.size,
+            sha256=self.sha256,
+            metadata=self.metadata,
+            version=self.version,
+            status=self.status,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+def tenant_pk(tenant: str) -> str:
+    return f"TENANT#{tenant}"
+
+
+def doc_sk(doc_id: str) -> str:
+    return f"DOC#{doc_id}"
+
+
+def pending_pk(doc_id: str) -> str:
+    return f"PENDING#{int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % PENDING_SHARDS}"
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _serialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+
+
+def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def _to_document(item: dict[str, Any]) -> StoredDocument:
+    data = _deserialize(item)
+    return StoredDocument(
+        tenant=data["tenant"],
+        id=data["id"],
+        name=data["name"],
+        content_type=data["content_type"],
+        metadata={str(k): str(v) for k, v in data.get("metadata", {}).items()},
+        version=int(data["version"]),
+        status=data["status"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        updated_at=datetime.fromisoformat(data["updated_at"]),
+        size=int(data["size"]) if "size" in data else None,
+        sha256=data.get("sha256"),
+        content_key=data.get("content_key"),
+    )
+
+
+class DocumentRepository:
+    def __init__(self, aws: Aws, table_name: str) -> None:
+        self._aws = aws
+        self._table = table_name
+        self._ddb = aws.dynamodb
+
+    async def get(self, tenant: str, doc_id: str) -> StoredDocument | None:
+        response = await self._aws.call(
+            "dynamodb",
+            "GetItem",
+            lambda: self._ddb.get_item(
+                TableName=self._table,
+                Key=_serialize({"pk": tenant_pk(tenant), "sk": doc_sk(doc_id)}),
+                ConsistentRead=True,
+            ),
+        )
+        item = response.get("Item")
+        return _to_document(item) if item else None
+
+    async def create(self, document: StoredDocument) -> None:
+        item = {
+            "pk": tenant_pk(document.tenant),
+            "sk": doc_sk(document.id),
+            "pending_pk": pending_pk(document.id),
+            "tenant": document.tenant,
+            "id": document.id,
+            "name": document.name,
+            "content_type": document.content_type,
+            "metadata": document.metadata,
+            "version": document.version,
+            "status": document.status,
+            "created_at": _timestamp(document.created_at),
+            "updated_at": _timestamp(document.updated_at),
+        }
+        await self._aws.call(
+            "dynamodb",
+            "PutItem",
+            lambda: self._ddb.put_item(
+                TableName=self._table,
+                Item=_serialize(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            ),
+        )
+
+    async def list_page(
+        self, tenant: str, limit: int, after_id: str | None
+    ) -> tuple[list[StoredDocument], bool]:
+        """Newest first. Returns the page and whether more documents follow."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :doc)",
+            "ExpressionAttributeValues": _serialize({":pk": tenant_pk(tenant), ":doc": "DOC#"}),
+            "ScanIndexForward": False,
+            # One more than asked: tells whether a next page exists without an empty last page.
+            "Limit": limit + 1,
+            "ConsistentRead": True,
+        }
+        if after_id is not None:
+            request["ExclusiveStartKey"] = _serialize(
+                {"pk": tenant_pk(tenant), "sk": doc_sk(after_id)}
+            )
+        response = await self._aws.call("dynamodb", "Query", lambda: self._ddb.query(**request))
+        documents = [_to_document(item) for item in response.get("Items", [])]
+        return documents[:limit], len(documents) > limit
+
+    async def update_metadata(
+        self, current: StoredDocument, name: str, metadata: dict[str, str], now: datetime
+    ) -> StoredDocument:
+        return await self._update(
+            current,
+            "SET #name = :name, #metadata = :metadata",
+            {":name": name, ":metadata": metadata, ":now": _timestamp(now)},
+            {"#name": "name", "#metadata": "metadata"},
+        )
+
+    async def commit_content(
+        self, current: StoredDocument, size: int, sha256: str, content_key: str, now: datetime
+    ) -> StoredDocument:
+        return await self._update(
+            current,
+            "SET #status = :available, #size = :size, #sha256 = :sha, #content_key = :key "
+            "REMOVE #pending_pk",
+            {
+                ":available": "available",
+                ":size": size,
+                ":sha": sha256,
+                ":key": content_key,
+                ":now": _timestamp(now),
+            },
+            {
+                "#status": "status",
+                "#size": "size",
+                "#sha256": "sha256",
+                "#content_key": "content_key",
+                "#pending_pk": "pending_pk",
+            },
+        )
+
+    async def _update(
+        self,
+        current: StoredDocument,
+        expression: str,
+        values: dict[str, Any],
+        names: dict[str, str],
+    ) -> StoredDocument:
+        """Apply `expression` if the stored version is still the caller's; bump the version.
+
+        Every attribute goes through a name placeholder: DynamoDB reserves hundreds of
+        words (name, size, status, …), and an unaliased one fails at run time.
+        """
+        key = {"pk": tenant_pk(current.tenant), "sk": doc_sk(current.id)}
+        all_values = {**values, ":expected": current.version, ":next": current.version + 1}
+        all_names = {**names, "#version": "version", "#updated_at": "updated_at"}
+        set_clause, _, remove_clause = expression.partition(" REMOVE ")
+        expression = f"{set_clause}, #version = :next, #updated_at = :now" + (
+            f" REMOVE {remove_clause}" if remove_clause else ""
+        )
+
+        try:
+            response = await self._aws.call(
+                "dynamodb",
+                "UpdateItem",
+                lambda: self._ddb.update_item(
+                    TableName=self._table,
+                    Key=_serialize(key),
+                    UpdateExpression=expression,
+                    ConditionExpression="#version = :expected",
+                    ExpressionAttributeValues=_serialize(all_values),
+                    ExpressionAttributeNames=all_names,
+                    ReturnValues="ALL_NEW",
+                ),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise VersionConflictError(current.id) from exc
+            raise
+        return _to_document(response["Attributes"])
+
+    async def delete(self, current: StoredDocument) -> None:
+        try:
+            await self._aws.call(
+                "dynamodb",
+                "DeleteItem",
+                lambda: self._ddb.delete_item(
+                    TableName=self._table,
+                    Key=_serialize({"pk": tenant_pk(current.tenant), "sk": doc_sk(current.id)}),
+                    ConditionExpression="#version = :expected",
+                    ExpressionAttributeNames={"#version": "version"},
+                    ExpressionAttributeValues=_serialize({":expected": current.version}),
+                ),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise VersionConflictError(current.id) from exc
+            raise
+
+    async def pending_before(self, cutoff_id: str, limit: int = 100) -> list[tuple[str, str]]:
+        """(tenant, id) of pending documents created before the document id `cutoff_id`."""
+        found: list[tuple[str, str]] = []
+        for shard in range(PENDING_SHARDS):
+            response = await self._aws.call(
+                "dynamodb",
+                "Query",
+                lambda shard=shard: self._ddb.query(  # type: ignore[misc]
+                    TableName=self._table,
+                    IndexName=PENDING_INDEX,
+                    KeyConditionExpression="pending_pk = :shard AND sk < :cutoff",
+                    ExpressionAttributeValues=_serialize(
+                        {":shard": f"PENDING#{shard}", ":cutoff": doc_sk(cutoff_id)}
+                    ),
+                    Limit=limit,
+                ),
+            )
+            for item in response.get("Items", []):
+                data = _deserialize(item)
+                found.append((str(data["pk"]).removeprefix("TENANT#"),
+                              str(data["sk"]).removeprefix("DOC#")))  # fmt: skip
+        return found
+
+    async def probe(self) -> None:
+        """A cheap data-plane read (0.5 RCU) that proves the table answers."""
+        await self._aws.call(
+            "dynamodb",
+            "GetItem",
+            lambda: self._ddb.get_item(
+                TableName=self._table, Key=_serialize({"pk": "HEALTH", "sk": "HEALTH"})
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    fingerprint: str
+    state: Literal["in_flight", "completed"]
+    response: dict[str, Any] | None
+    expires_at: int
+    lease_until: int
+
+
+class IdempotencyStore:
+    """Remembers POST outcomes per (tenant, Idempotency-Key).
+
+    A claim is a conditional put that wins only when no live record exists (absent,
+    past its TTL, or an in-flight claim whose holder died and whose lease ran out).
+    DynamoDB deletes expired items only eventually, so expiry is also checked here.
+    """
+
+    def __init__(self, aws: Aws, table_name: str, ttl_seconds: int, lease_seconds: int) -> None:
+        self._aws = aws
+        self._table = table_name
+        self._ttl = ttl_seconds
+        self._lease = lease_seconds
+        self._ddb = aws.dynamodb
+
+    @staticmethod
+    def _key(tenant: str, idempotency_key: str) -> dict[str, Any]:
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        return {"pk": tenant_pk(tenant), "sk": f"IDEMPOTENCY#{digest}"}
+
+    async def claim(self, tenant: str, idempotency_key: str, fingerprint: str, now: int) -> bool:
+        item = {
+            **self._key(tenant, idempotency_key),
+            "state": "in_flight",
+            "fingerprint": fingerprint,
+            "expires_at": now + self._ttl,
+            "lease_until": now + self._lease,
+        }
+
+        try:
+            await self._aws.call(
+                "dynamodb",
+                "PutItem",
+                lambda: self._ddb.put_item(
+                    TableName=self._table,
+                    Item=_serialize(item),
+                    ConditionExpression=(
+                        "attribute_not_exists(pk) OR expires_at < :now "
+                        "OR (#state = :in_flight AND lease_until < :now)"
+                    ),
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues=_serialize({":now": now, ":in_flight": "in_flight"}),
+                ),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    async def get(self, tenant: str, idempotency_key: str, now: int) -> IdempotencyRecord | None:
+        response = await self._aws.call(
+            "dynamodb",
+            "GetItem",
+            lambda: self._ddb.get_item(
+                TableName=self._table,
+                Key=_serialize(self._key(tenant, idempotency_key)),
+                ConsistentRead=True,
+            ),
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        data = _deserialize(item)
+        if int(data["expires_at"]) < now:
+            return None
+        return IdempotencyRecord(
+            fingerprint=str(data["fingerprint"]),
+            state=data["state"],
+            response=json.loads(data["response"]) if "response" in data else None,
+            expires_at=int(data["expires_at"]),
+            lease_until=int(data["lease_until"]),
+        )
+
+    async def complete(self, tenant: str, idempotency_key: str, response: dict[str, Any]) -> None:
+        await self._aws.call(
+            "dynamodb",
+            "UpdateItem",
+            lambda: self._ddb.update_item(
+                TableName=self._table,
+                Key=_serialize(self._key(tenant, idempotency_key)),
+                UpdateExpression="SET #state = :completed, #response = :response",
+                ExpressionAttributeNames={"#state": "state", "#response": "response"},
+                ExpressionAttributeValues=_serialize(
+                    {":completed": "completed", ":response": json.dumps(response)}
+                ),
+            ),
+        )
+
+    async def release(self, tenant: str, idempotency_key: str) -> None:
+        await self._aws.call(
+            "dynamodb",
+            "DeleteItem",
+            lambda: self._ddb.delete_item(
+                TableName=self._table, Key=_serialize(self._key(tenant, idempotency_key))
+            ),
+        )

@@ -1,0 +1,463 @@
+"""The /v1/documents API."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import ClientDisconnect
+from ulid import ULID
+
+from depot.aws import DependencyError
+from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
+from depot.http_helpers import (
+    BodyTimeoutError,
+    check_if_match,
+    chunks_within,
+    etag,
+    parse_content_digest,
+)
+from depot.keys import Principal
+from depot.middleware import body_timeout_problem
+from depot.models import (
+    ULID_PATTERN,
+    Document,
+    DocumentCreate,
+    DocumentPage,
+    DocumentPatch,
+    check_metadata,
+)
+from depot.problems import (
+    Problem,
+    ProblemBody,
+    dependency_unavailable,
+    invalid,
+    not_found,
+)
+from depot.repository import StoredDocument, VersionConflictError
+from depot.runtime import Runtime
+from depot.storage import ContentTooLargeError, DigestMismatchError
+
+bearer = HTTPBearer(auto_error=False, description="An API key issued by `depot keys issue`.")
+DocId = Annotated[str, Path(pattern=ULID_PATTERN, description="Document id (ULID)")]
+IfMatch = Annotated[str | None, Header(max_length=512, description="The document's ETag")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retry-safe creation: the same key and body return the stored response.",
+    ),
+]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ProblemBody} for status in statuses}
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def authenticated(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if not runtime.keystore.loaded:
+        raise dependency_unavailable("secretsmanager", runtime.settings.retry_after_seconds)
+    principal = runtime.keystore.keys.authenticate(credentials.credentials) if credentials else None
+    if principal is None:
+        raise Problem(
+            401,
+            "unauthorized",
+            "Unauthorized",
+            "Send `Authorization: Bearer <API key>` with a valid key.",
+            headers={"WWW-Authenticate": 'Bearer realm="depot"'},
+        )
+    structlog.contextvars.bind_contextvars(tenant=principal.tenant)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticated)]
+
+
+def json_body(*media_types: str) -> Any:
+    async def check(request: Request) -> None:
+        given = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if given not in media_types:
+            raise invalid(
+                "header.Content-Type",
+                f"send the body as {' or '.join(media_types)}",
+                status=415,
+                slug="unsupported-media-type",
+            )
+
+    return Depends(check)
+
+
+router = APIRouter(
+    prefix="/v1/documents",
+    tags=["documents"],
+    responses=_problems(400, 401, 503),
+)
+
+
+def _document_response(document: StoredDocument, status: int = 200) -> JSONResponse:
+    return JSONResponse(
+        document.to_api().model_dump(mode="json"),
+        status_code=status,
+        headers={"ETag": etag(document.version)},
+    )
+
+
+async def _load(runtime: Runtime, principal: Principal, doc_id: str) -> StoredDocument:
+    document = await runtime.documents.get(principal.tenant, doc_id)
+    if document is None:
+        raise not_found()
+    return document
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Document,
+    responses=_problems(409, 413, 415, 422),
+    dependencies=[json_body("application/json")],
+)
+async def create_document(
+    body: DocumentCreate,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create a document's metadata; upload its content next with PUT …/content."""
+    fingerprint = hashlib.sha256(
+        json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    if idempotency_key is not None:
+        replay = await _claim_or_replay(runtime, principal, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay
+    now = datetime.now(UTC)
+    document = StoredDocument(
+        tenant=principal.tenant,
+        id=str(ULID()),
+        name=body.name,
+        content_type=body.content_type,
+        metadata=body.metadata,
+        version=1,
+        status="pending",
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await runtime.documents.create(document)
+    except BaseException:
+        if idempotency_key is not None:
+            await _release_quietly(runtime, principal, idempotency_key)
+        raise
+    payload = document.to_api().model_dump(mode="json")
+    if idempotency_key is not None:
+        await runtime.idempotency.complete(principal.tenant, idempotency_key, payload)
+    return JSONResponse(
+        payload,
+        status_code=201,
+        headers={"Location": f"/v1/documents/{document.id}", "ETag": etag(document.version)},
+    )
+
+
+async def _claim_or_replay(
+    runtime: Runtime, principal: Principal, key: str, fingerprint: str
+) -> JSONResponse | None:
+    """None when this request now owns the key; otherwise the answer to give."""
+    store = runtime.idempotency
+    for _ in range(2):  # a record can expire between the claim and the read: try once more
+        now = int(time.time())
+        if await store.claim(principal.tenant, key, fingerprint, now):
+            return None
+        record = await store.get(principal.tenant, key, now)
+        if record is None:
+            continue
+        if record.fingerprint != fingerprint:
+            raise invalid(
+                "header.Idempotency-Key",
+                "this key was used with a different request body; use a new key",
+                status=422,
+                slug="idempotency-key-reused",
+            )
+        if record.state == "in_flight" or record.response is None:
+            raise Problem(
+                409,
+                "idempotency-key-in-flight",
+                "A request with this Idempotency-Key is still being processed",
+                "Retry after it completes.",
+                headers={"Retry-After": "1"},
+            )
+        stored = record.response
+        return JSONResponse(
+            stored,
+            status_code=201,
+            headers={
+                "Location": f"/v1/documents/{stored['id']}",
+                "ETag": etag(int(stored["version"])),
+                "Idempotent-Replayed": "true",
+            },
+        )
+    raise Problem(
+        409,
+        "idempotency-key-in-flight",
+        "A request with this Idempotency-Key is still being processed",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _release_quietly(runtime: Runtime, principal: Principal, key: str) -> None:
+    # The lease expires by itself; the original error is the one to report.
+    with contextlib.suppress(Exception):
+        await runtime.idempotency.release(principal.tenant, key)
+
+
+@router.get("", response_model=DocumentPage)
+async def list_documents(
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    cursor: Annotated[str | None, Query(max_length=256, description="From `next_cursor`")] = None,
+) -> DocumentPage:
+    """The caller's documents, newest first."""
+    after = None
+    if cursor is not None:
+        try:
+            after = decode_cursor(cursor)
+        except InvalidCursorError as exc:
+            raise invalid("query.cursor", str(exc)) from None
+    documents, more = await runtime.documents.list_page(principal.tenant, limit, after)
+    next_cursor = encode_cursor(documents[-1].id) if more and documents else None
+    return DocumentPage(items=[d.to_api() for d in documents], next_cursor=next_cursor)
+
+
+@router.get("/{doc_id}", response_model=Document, responses=_problems(404))
+async def get_document(doc_id: DocId, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
+    return _document_response(await _load(runtime, principal, doc_id))
+
+
+@router.patch(
+    "/{doc_id}",
+    response_model=Document,
+    responses=_problems(404, 412, 413, 415, 428),
+    dependencies=[json_body("application/merge-patch+json", "application/json")],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/DocumentPatch"}
+                }
+            },
+        }
+    },
+)
+async def patch_document(
+    doc_id: DocId,
+    patch: DocumentPatch,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """JSON merge patch of `name` and `metadata`; requires If-Match."""
+    current = await _load(runtime, principal, doc_id)
+    check_if_match(if_match, current.version, required=True)
+    name = current.name
+    if "name" in patch.model_fields_set:
+        if patch.name is None:
+            raise invalid("body.name", "name cannot be removed")
+        name = patch.name
+    metadata = dict(current.metadata)
+    if "metadata" in patch.model_fields_set:
+        if patch.metadata is None:
+            metadata = {}
+        else:
+            for key, value in patch.metadata.items():
+                if value is None:
+                    metadata.pop(key, None)
+                else:
+                    metadata[key] = value
+        try:
+            check_metadata(metadata)
+        except ValueError as exc:
+            raise invalid("body.metadata", str(exc)) from None
+    try:
+        updated = await runtime.documents.update_metadata(
+            current, name, metadata, datetime.now(UTC)
+        )
+    except VersionConflictError:
+        raise _stale() from None
+    return _document_response(updated)
+
+
+def _stale() -> Problem:
+    return Problem(
+        412,
+        "precondition-failed",
+        "Precondition failed",
+        "The document changed while this request was processed; fetch it and retry.",
+    )
+
+
+@router.put(
+    "/{doc_id}/content",
+    response_model=Document,
+    responses=_problems(404, 408, 412, 413, 428),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def put_content(
+    doc_id: DocId,
+    request: Request,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+    content_digest: Annotated[
+        str | None,
+        Header(alias="Content-Digest", max_length=1024, description="RFC 9530, sha-256"),
+    ] = None,
+) -> JSONResponse:
+    """Stream the content to S3; the document becomes `available` once it is stored."""
+    settings = runtime.settings
+    current = await _load(runtime, principal, doc_id)
+    check_if_match(if_match, current.version, required=current.status == "available")
+    expected = parse_content_digest(content_digest)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > settings.max_content_bytes:
+        raise _content_too_large(settings.max_content_bytes)
+    key = runtime.content.new_key(principal.tenant, doc_id)
+    try:
+        stored = await runtime.content.upload(
+            key,
+            chunks_within(request.stream(), settings.body_timeout_seconds),
+            current.content_type,
+            expected,
+        )
+    except ContentTooLargeError:
+        raise _content_too_large(settings.max_content_bytes) from None
+    except DigestMismatchError as exc:
+        raise invalid(
+            "header.Content-Digest", f"the body's sha-256 is {exc}, not the one declared"
+        ) from None
+    except BodyTimeoutError:
+        raise body_timeout_problem(settings.body_timeout_seconds) from None
+    except ClientDisconnect:
+        raise invalid("body", "the client disconnected before the body was complete") from None
+    try:
+        updated = await runtime.documents.commit_content(
+            current, stored.size, stored.sha256, stored.key, datetime.now(UTC)
+        )
+    except VersionConflictError:
+        await runtime.content.delete_quietly(stored.key)
+        raise _stale() from None
+    except DependencyError:
+        await runtime.content.delete_quietly(stored.key)
+        raise
+    if current.content_key:
+        await runtime.content.delete_quietly(current.content_key)
+    return _document_response(updated)
+
+
+def _content_too_large(limit: int) -> Problem:
+    return Problem(413, "content-too-large", "Content too large", f"The limit is {limit} bytes.")
+
+
+@router.get(
+    "/{doc_id}/content",
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        },
+        307: {"description": "Redirect to a short-lived presigned URL"},
+        **_problems(404, 409),
+    },
+    response_class=Response,
+)
+async def get_content(
+    doc_id: DocId,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    redirect: Annotated[bool, Query(description="Answer 307 to a presigned GET")] = False,
+) -> Response:
+    """Stream the content, or redirect to a presigned S3 URL."""
+    document = await _load(runtime, principal, doc_id)
+    if document.status != "available" or document.content_key is None:
+        raise Problem(409, "content-not-uploaded", "No content yet", "Upload it with PUT first.")
+    if redirect:
+        url = runtime.content.presign(
+            document.content_key, document.content_type, runtime.settings.presign_ttl_seconds
+        )
+        return RedirectResponse(url, status_code=307)
+    chunks = await runtime.content.open(document.content_key)
+    if chunks is None:  # deleted between the metadata read and now
+        raise not_found()
+    digest = base64.b64encode(bytes.fromhex(document.sha256 or "")).decode()
+    return StreamingResponse(
+        _stream(runtime, chunks),
+        # Set verbatim: `media_type` would append a charset to text/* and alter what was stored.
+        headers={
+            "Content-Type": document.content_type,
+            "Content-Length": str(document.size or 0),
+            "ETag": etag(document.version),
+            "Content-Digest": f"sha-256=:{digest}:",
+        },
+    )
+
+
+async def _stream(runtime: Runtime, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    def next_chunk() -> bytes | None:
+        return next(chunks, None)
+
+    while (chunk := await runtime.aws.run(next_chunk)) is not None:
+        yield chunk
+
+
+@router.delete("/{doc_id}", status_code=204, responses=_problems(404, 412))
+async def delete_document(
+    doc_id: DocId, runtime: RuntimeDep, principal: PrincipalDep, if_match: IfMatch = None
+) -> Response:
+    """Delete the document; its content is unreadable at once."""
+    current = await _load(runtime, principal, doc_id)
+    check_if_match(if_match, current.version, required=False)
+    try:
+        await runtime.documents.delete(current)
+    except VersionConflictError:
+        if if_match is not None:
+            raise _stale() from None
+        current = await _load(runtime, principal, doc_id)  # changed meanwhile: delete that
+        try:
+            await runtime.documents.delete(current)
+        except VersionConflictError:
+            raise _stale() from None
+    if current.content_key:
+        await runtime.content.delete_quietly(current.content_key)
+    return Response(status_code=204)

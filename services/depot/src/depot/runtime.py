@@ -1,0 +1,71 @@
+"""Everything a running instance owns, built once from Settings and passed to the app.
+
+Explicit wiring instead of module globals: tests build as many instances as they like,
+each against its own emulator, in one process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from depot.aws import Aws
+from depot.config import Settings
+from depot.health import DependencyMonitor, Lifecycle
+from depot.keystore import KeyStore
+from depot.metrics import Metrics, create_metrics
+from depot.repository import DocumentRepository, IdempotencyStore
+from depot.storage import ContentStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    metrics: Metrics
+    aws: Aws
+    keystore: KeyStore
+    documents: DocumentRepository
+    idempotency: IdempotencyStore
+    content: ContentStore
+    lifecycle: Lifecycle
+    dependencies: DependencyMonitor
+
+    @property
+    def ready(self) -> bool:
+        return self.keystore.loaded and not self.lifecycle.draining
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    metrics = create_metrics(settings.version, settings.revision)
+    aws = Aws(settings, metrics)
+    keystore = KeyStore(aws, settings.keys_secret_id, settings.keys_refresh_seconds, metrics)
+    documents = DocumentRepository(aws, settings.table_name)
+    content = ContentStore(
+        aws,
+        settings.bucket_name,
+        settings.s3_prefix,
+        settings.multipart_part_bytes,
+        settings.max_content_bytes,
+        settings.s3_kms_key_id,
+    )
+
+    return Runtime(
+        settings=settings,
+        metrics=metrics,
+        aws=aws,
+        keystore=keystore,
+        documents=documents,
+        idempotency=IdempotencyStore(
+            aws,
+            settings.table_name,
+            settings.idempotency_ttl_seconds,
+            settings.idempotency_lease_seconds,
+        ),
+        content=content,
+        lifecycle=Lifecycle(metrics),
+        dependencies=DependencyMonitor(
+            # Secrets Manager is probed by the key store's own refreshes.
+            {"dynamodb": documents.probe, "s3": content.probe},
+            settings.dependency_check_seconds,
+            metrics,
+        ),
+    )

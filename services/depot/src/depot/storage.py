@@ -1,0 +1,210 @@
+"""Document content in S3: streamed in, verified, then published; streamed out.
+
+Every upload writes a new object key (`<prefix>/<tenant>/<document>/<upload id>`) that
+no reader knows until the metadata commit points at it. So an upload that fails its
+digest, is too large, too slow or interrupted never leaves anything readable, and a
+replacement swaps atomically. Memory per upload is bounded by one multipart part.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+from ulid import ULID
+
+from depot.aws import Aws, DependencyError, is_missing
+
+STREAM_CHUNK_BYTES = 256 * 1024
+
+
+class DigestMismatchError(Exception):
+    pass
+
+
+class ContentTooLargeError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredContent:
+    key: str
+    size: int
+    sha256: str
+
+
+class ContentStore:
+    def __init__(
+        self,
+        aws: Aws,
+        bucket: str,
+        prefix: str,
+        part_bytes: int,
+        max_bytes: int,
+        kms_key_id: str | None,
+    ) -> None:
+        self._aws = aws
+        self._s3 = aws.s3
+        self._bucket = bucket
+        self._prefix = prefix
+        self._part_bytes = part_bytes
+        self._max_bytes = max_bytes
+        self._encryption: dict[str, str] = (
+            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+        )
+
+    def document_prefix(self, tenant: str, doc_id: str) -> str:
+        return f"{self._prefix}/{tenant}/{doc_id}/"
+
+    def new_key(self, tenant: str, doc_id: str) -> str:
+        return f"{self.document_prefix(tenant, doc_id)}{ULID()}"
+
+    async def upload(
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        content_type: str,
+        expected_sha256: bytes | None,
+    ) -> StoredContent:
+        """Stream `chunks` to `key`; raise before publishing anything if checks fail."""
+        digest = hashlib.sha256()
+        buffer = bytearray()
+        size = 0
+        upload_id: str | None = None
+        parts: list[dict[str, Any]] = []
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > self._max_bytes:
+                    raise ContentTooLargeError(size)
+                digest.update(chunk)
+                buffer += chunk
+                while len(buffer) >= self._part_bytes:
+                    if upload_id is None:
+                        upload_id = await self._start_multipart(key, content_type)
+                    part = bytes(buffer[: self._part_bytes])
+                    del buffer[: self._part_bytes]
+                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, part))
+            if expected_sha256 is not None and digest.digest() != expected_sha256:
+                raise DigestMismatchError(digest.hexdigest())
+            if upload_id is None:
+                await self._put(key, bytes(buffer), content_type)
+            else:
+                if buffer:
+                    parts.append(
+                        await self._upload_part(key, upload_id, len(parts) + 1, bytes(buffer))
+                    )
+                await self._complete(key, upload_id, parts)
+                upload_id = None
+        except BaseException:
+            if upload_id is not None:
+                await self._abort_quietly(key, upload_id)
+            raise
+        return StoredContent(key=key, size=size, sha256=digest.hexdigest())
+
+    async def _put(self, key: str, body: bytes, content_type: str) -> None:
+        checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        await self._aws.call(
+            "s3",
+            "PutObject",
+            lambda: self._s3.put_object(
+                Bucket=self._bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                ChecksumSHA256=checksum,
+                **self._encryption,
+            ),
+        )
+
+    async def _start_multipart(self, key: str, content_type: str) -> str:
+        response = await self._aws.call(
+            "s3",
+            "CreateMultipartUpload",
+            lambda: self._s3.create_multipart_upload(
+                Bucket=self._bucket, Key=key, ContentType=content_type, **self._encryption
+            ),
+        )
+        return str(response["UploadId"])
+
+    async def _upload_part(
+        self, key: str, upload_id: str, number: int, body: bytes
+    ) -> dict[str, Any]:
+        response = await self._aws.call(
+            "s3",
+            "UploadPart",
+            lambda: self._s3.upload_part(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+            ),
+        )
+        return {"PartNumber": number, "ETag": response["ETag"]}
+
+    async def _complete(self, key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+        await self._aws.call(
+            "s3",
+            "CompleteMultipartUpload",
+            lambda: self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            ),
+        )
+
+    async def _abort_quietly(self, key: str, upload_id: str) -> None:
+        # Best effort: the bucket's lifecycle rule aborts incomplete uploads anyway.
+        with contextlib.suppress(DependencyError, ClientError):
+            await self._aws.call(
+                "s3",
+                "AbortMultipartUpload",
+                lambda: self._s3.abort_multipart_upload(
+                    Bucket=self._bucket, Key=key, UploadId=upload_id
+                ),
+            )
+
+    async def open(self, key: str) -> Iterator[bytes] | None:
+        """The object's body as a blocking chunk iterator, or None when it is gone."""
+        try:
+            response = await self._aws.call(
+                "s3", "GetObject", lambda: self._s3.get_object(Bucket=self._bucket, Key=key)
+            )
+        except ClientError as exc:
+            if is_missing(exc):
+                return None
+            raise
+        chunks: Iterator[bytes] = iter(response["Body"].iter_chunks(STREAM_CHUNK_BYTES))
+        return chunks
+
+    def presign(self, key: str, content_type: str, expires_seconds: int) -> str:
+        url: str = self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type},
+            ExpiresIn=expires_seconds,
+        )
+        return url
+
+    async def delete(self, key: str) -> None:
+        await self._aws.call(
+            "s3", "DeleteObject", lambda: self._s3.delete_object(Bucket=self._bucket, Key=key)
+        )
+
+    async def delete_quietly(self, key: str) -> None:
+        with contextlib.suppress(DependencyError, ClientError):
+            await self.delete(key)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix` (used by the sweeper); returns the count."""
+        response = await self._aws.call(
+            "s3",
+            "ListObjectsV2",
+            lambda: self._s3.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=1000),
+        )
+        keys = [obj["Key"] for obj in response.get("Contents", [])]
+        for key in keys:
+            await self.delete(key)
+        return len(keys)
+
+    async def probe(self) -> None:
+        await self._aws.call("s3", "HeadBucket", lambda: self._s3.head_bucket(Bucket=self._bucket))
