@@ -1,5 +1,5 @@
 {{/*
-Names and labels. On this platform the release name is the service name (depot), so
+Names and labels. On this platform the release name is the service name, so
 objects are named after the release rather than "<release>-<chart>".
 */}}
 {{- define "service.name" -}}

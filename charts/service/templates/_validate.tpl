@@ -6,7 +6,7 @@ rendered. Each message names the field and the fix.
 {{- $v := .Values -}}
 
 {{- if not $v.image.repository -}}
-{{- fail "image.repository is empty: set it to the registry path of the image, e.g. 444444444444.dkr.ecr.eu-west-1.amazonaws.com/depot" -}}
+{{- fail "image.repository is empty: set it to the registry path of the image, e.g. <account>.dkr.ecr.<region>.amazonaws.com/<service>" -}}
 {{- end -}}
 {{- if not $v.image.tag -}}
 {{- fail "image.tag is empty: set an immutable release tag such as v1.2.3 (with image.digest)" -}}
@@ -58,7 +58,7 @@ rendered. Each message names the field and the fix.
 
 {{- if $v.ingress.enabled -}}
 {{- if not $v.ingress.host -}}
-{{- fail "ingress.host is empty: set the public hostname, e.g. depot.dev.example.com, or set ingress.enabled: false" -}}
+{{- fail "ingress.host is empty: set the public hostname, e.g. <service>.<env>.example.com, or set ingress.enabled: false" -}}
 {{- end -}}
 {{- if not $v.ingress.certificateArn -}}
 {{- fail "ingress.certificateArn is empty: set the ACM certificate ARN for ingress.host (the ALB only serves HTTPS)" -}}

@@ -1,0 +1,9 @@
+# The generic service chart, its per-environment renders, namespaces and admission
+# policies: helm lint, Kubernetes and custom-resource schema validation, rendered-output
+# assertions, CEL policy evaluation and checkov.
+SETUP_SCRIPTS += scripts/setup/helm.sh scripts/setup/node-validators.sh
+TEST_TARGETS += test-chart
+
+.PHONY: test-chart
+test-chart: ## Chart lint/render/schema/promise tests, admission policies (CEL), checkov.
+	$(PYTEST) tests/chart -n 2 --junitxml=$(REPORTS)/chart.xml
