@@ -6,3 +6,10 @@ TEST_TARGETS += test-delivery
 .PHONY: test-delivery
 test-delivery: ## Argo CD objects, GitOps renders, workflow lint/security, promotion tool.
 	$(PYTEST) tests/delivery -n 2 --junitxml=$(REPORTS)/delivery.xml
+
+.PHONY: ci-targets kind-check
+ci-targets: ## The lint and test targets as a JSON list (the CI matrix reads it).
+	@python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' $(LINT_TARGETS) $(TEST_TARGETS)
+
+kind-check: ## Chart + admission policies against a real API server (needs a kind cluster; CI).
+	bash .github/scripts/kind-check.sh

@@ -226,9 +226,12 @@ def test_the_root_application_brings_in_every_argocd_file(docs: list[dict[str, A
     assert root["spec"]["source"]["path"] == "gitops/argocd"
     assert root["spec"]["source"]["directory"]["recurse"] is True
     waves = {
-        d["metadata"]["name"]: int(d["metadata"].get("annotations", {}).get(
-            "argocd.argoproj.io/sync-wave", "0"))
+        (d["kind"], d["metadata"]["name"]): int(
+            d["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0")
+        )
         for d in docs
-    }  # fmt: skip
-    assert waves["platform"] < waves["platform-addons"] < waves["services"]
-    assert max(waves[p] for p in ("bootstrap", "platform", "services")) < waves["platform"]
+    }
+    platform = waves[("Application", "platform")]
+    assert platform < waves[("ApplicationSet", "platform-addons")]
+    assert waves[("ApplicationSet", "platform-addons")] < waves[("ApplicationSet", "services")]
+    assert max(w for (kind, _), w in waves.items() if kind == "AppProject") < platform

@@ -176,3 +176,10 @@ def test_show_prints_github_output_lines(repo: Path) -> None:
     code, output = run(repo, "show", "--service", "depot", "--env", "dev")
     assert code == 0
     assert output.splitlines() == ["tag=v1.4.0", f"digest={DEV_DIGEST}"]
+
+
+def test_next_follows_the_promotion_order(repo: Path) -> None:
+    assert CliRunner().invoke(app, ["next", "--from", "dev"]).output == "staging\n"
+    assert CliRunner().invoke(app, ["next", "--from", "staging"]).output == "prod\n"
+    result = CliRunner().invoke(app, ["next", "--from", "prod"])
+    assert result.exit_code == 2 and "nothing follows it" in result.output

@@ -13,7 +13,13 @@ import typer
 
 from tools.delivery.envfile import EnvFileError, read_image, write_image
 from tools.delivery.images import ImageRef, ImageRefError
-from tools.delivery.layout import REPO_ROOT, GitOpsLayout, LayoutError, check_promotion_step
+from tools.delivery.layout import (
+    REPO_ROOT,
+    GitOpsLayout,
+    LayoutError,
+    check_promotion_step,
+    next_environment,
+)
 from tools.delivery.versions import VersionError, check_release_tag, release_tag
 
 app = typer.Typer(
@@ -74,6 +80,17 @@ def promote(
     except EXPECTED_ERRORS as error:
         raise _fail(error) from error
     _summary("promote", path, root, ref, changed)
+
+
+@app.command("next")
+def next_command(
+    source: Annotated[str, typer.Option("--from", help="environment a release is in")],
+) -> None:
+    """Print the environment a release goes to after --from."""
+    try:
+        typer.echo(next_environment(source))
+    except LayoutError as error:
+        raise _fail(error) from error
 
 
 @app.command()
