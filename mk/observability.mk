@@ -1,0 +1,12 @@
+# Observability: rule sources rendered into the chart's PrometheusRule, promtool and
+# amtool tests, dashboards, the log pipeline's field contract, and the live test (two
+# depot instances, real Prometheus and Alertmanager, a fast-burn alert reaching a webhook).
+SETUP_SCRIPTS += scripts/setup/prometheus.sh
+TEST_TARGETS += test-observability
+
+.PHONY: test-observability observability-generate
+test-observability: ## Rules (promtool), routing (amtool), dashboards, logs; live alerting test.
+	$(PYTEST) tests/observability --junitxml=$(REPORTS)/observability.xml
+
+observability-generate: ## Regenerate the PrometheusRule template, dashboards and deployed configs.
+	uv run --frozen --project $(CURDIR) python -m observability.generate

@@ -1,0 +1,1 @@
+"""Grafana dashboards: panels.py is the one place their PromQL lives."""

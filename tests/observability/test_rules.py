@@ -1,0 +1,131 @@
+"""The alert and recording rules: valid, unit-tested, documented, rendered from one source."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from observability.generate import __main__ as generate
+from observability.generate import rules
+from observability.generate.params import DEFAULT_RUNBOOK_BASE_URL, ParamsError, ServiceParams
+from tests.observability.rule_facts import (
+    RUNBOOK_DIR,
+    all_alerts,
+    unit_test_files,
+    unit_tested,
+)
+
+RULE_FILES = ["service.rules.yaml", "service-essential.rules.yaml", "platform.rules.yaml"]
+
+
+@pytest.mark.parametrize("name", RULE_FILES)
+def test_promtool_accepts_rendered_rules(promtool: str, rendered_rules: Path, name: str) -> None:
+    result = subprocess.run(
+        [promtool, "check", "rules", str(rendered_rules / name)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_rejects_a_broken_rule(promtool: str, tmp_path: Path) -> None:
+    """The check above can fail: a syntax error is reported."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("groups: [{name: g, rules: [{alert: A, expr: 'sum(rate(x[5m])'}]}]\n")
+    result = subprocess.run([promtool, "check", "rules", str(bad)], capture_output=True)
+    assert result.returncode != 0
+
+
+@pytest.mark.parametrize("test_file", unit_test_files(), ids=lambda p: p.name)
+def test_promtool_unit_tests_pass(
+    promtool: str, rendered_rules: Path, tmp_path: Path, test_file: Path
+) -> None:
+    for name in RULE_FILES:
+        shutil.copy(rendered_rules / name, tmp_path / name)
+    shutil.copy(test_file, tmp_path / test_file.name)
+    result = subprocess.run(
+        [promtool, "test", "rules", test_file.name], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_firing_and_a_silent_unit_test() -> None:
+    names = {rule["alert"] for rule in all_alerts()}
+    assert names - unit_tested(expect_firing=True) == set(), "alerts never shown to fire"
+    # The Watchdog always fires by design; its silence is the heartbeat service's signal.
+    assert names - unit_tested(expect_firing=False) == {"Watchdog"}, "alerts never shown quiet"
+
+
+@pytest.mark.parametrize(
+    "rule", all_alerts(), ids=lambda r: f"{r['alert']}-{r['labels'].get('slo', '')}"
+)
+def test_alert_carries_routing_labels_and_a_runbook(rule: dict[str, object]) -> None:
+    labels = rule["labels"]
+    annotations = rule["annotations"]
+    assert isinstance(labels, dict) and isinstance(annotations, dict)
+    assert labels["severity"] in {"page", "ticket", "heartbeat"}
+    assert labels["team"] and labels["service"]
+    assert annotations["summary"] and annotations["description"]
+    if rule["alert"] != "Watchdog":
+        assert "$value" in annotations["description"], "the description shows the current value"
+    url = str(annotations["runbook_url"])
+    assert url.startswith(DEFAULT_RUNBOOK_BASE_URL + "/")
+    runbook = RUNBOOK_DIR / url.removeprefix(DEFAULT_RUNBOOK_BASE_URL + "/")
+    assert runbook.is_file(), f"{rule['alert']}: runbook {runbook.name} missing in docs/runbooks/"
+
+
+def _alert_names(rule_set: str) -> set[str]:
+    doc = rules.render_plain(rules.SERVICE_SOURCES, rule_set=rule_set)
+    return {r["alert"] for g in doc["groups"] for r in g["rules"] if "alert" in r}
+
+
+def test_essential_set_is_the_slo_and_reachability_subset() -> None:
+    essential, full = _alert_names("essential"), _alert_names("full")
+    assert essential < full
+    assert {
+        "ServiceAvailabilityFastBurn",
+        "ServiceTargetsDown",
+        "ServiceTargetsAbsent",
+    } <= essential
+    assert "ServicePodCrashLooping" not in essential
+
+
+def test_shortened_windows_keep_names_and_thresholds() -> None:
+    real = rules.render_plain(rules.SERVICE_SOURCES)
+    short = rules.render_plain(rules.SERVICE_SOURCES, window_divisor=60)
+    real_rules = [r for g in real["groups"] for r in g["rules"]]
+    short_rules = [r for g in short["groups"] for r in g["rules"]]
+    assert [r.get("alert", r.get("record")) for r in real_rules] == [
+        r.get("alert", r.get("record")) for r in short_rules
+    ]
+    burn = next(r for r in short_rules if r.get("alert") == "ServiceAvailabilityFastBurn")
+    assert "ratio_rate1h" in burn["expr"] and "14.4" in burn["expr"] and burn["for"] == "2s"
+    record = next(
+        r for r in short_rules if r.get("record") == "service:slo_availability_errors:ratio_rate1h"
+    )
+    assert "[60s]" in record["expr"]
+
+
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("monitoring.slo.latencySeconds", {"latency_le": "1"}),
+        ("monitoring.slo.availability", {"availability": "100"}),
+        ("monitoring.slo.latencyTarget", {"latency_target": "ninety"}),
+        ("monitoring.runbookBaseUrl", {"runbook_base_url": "http://wiki"}),
+    ],
+)
+def test_bad_parameters_are_named(field: str, kwargs: dict[str, str]) -> None:
+    with pytest.raises(ParamsError, match=field.replace(".", r"\.")):
+        ServiceParams(**kwargs)
+
+
+def test_unknown_placeholder_is_named() -> None:
+    with pytest.raises(rules.SourceError, match=r"\$\{nope\}"):
+        rules.substitute("x{${nope}}", {"service": "depot"})
+
+
+def test_generated_files_are_fresh() -> None:
+    stale = [str(p.relative_to(generate.ROOT)) for p in generate.stale()]
+    assert stale == [], "stale generated files; run `make observability-generate`"
