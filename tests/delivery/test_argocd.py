@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 from typing import Any
 
@@ -235,3 +236,41 @@ def test_the_root_application_brings_in_every_argocd_file(docs: list[dict[str, A
     assert platform < waves[("ApplicationSet", "platform-addons")]
     assert waves[("ApplicationSet", "platform-addons")] < waves[("ApplicationSet", "services")]
     assert max(w for (kind, _), w in waves.items() if kind == "AppProject") < platform
+
+
+def observability_objects() -> dict[tuple[str, str, str], dict[str, Any]]:
+    docs = load_documents(ROOT / "gitops" / "platform" / "observability")
+    return {(d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]): d for d in docs}
+
+
+def addon_values(name: str) -> dict[str, Any]:
+    path = ROOT / "gitops" / "platform" / "addons" / "values" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+def test_addons_consume_what_the_observability_layer_ships() -> None:
+    shipped = observability_objects()
+    alloy = addon_values("alloy")["alloy"]["configMap"]
+    config_map = shipped.get(("ConfigMap", "logging", alloy["name"]))
+    assert config_map is not None, f"no ConfigMap logging/{alloy['name']} to run Alloy with"
+    assert alloy["key"] in config_map["data"]
+    spec = addon_values("kube-prometheus-stack")["alertmanager"]["alertmanagerSpec"]
+    secret = shipped.get(("Secret", "monitoring", spec["configSecret"]))
+    assert secret is not None, f"no Secret monitoring/{spec['configSecret']} for Alertmanager"
+    assert "alertmanager.yaml" in secret["stringData"]
+    mounted = secret["stringData"]["alertmanager.yaml"]
+    for name in set(re.findall(r"/etc/alertmanager/secrets/([\w-]+)/", mounted)):
+        assert name in spec["secrets"], f"Alertmanager config reads Secret {name}, not mounted"
+
+
+def test_objects_embedded_in_addon_values_match_their_schemas() -> None:
+    node = require_validator()
+    embedded = [
+        obj
+        for path in sorted((ROOT / "gitops/platform/addons/values").glob("*.yaml"))
+        for key in ("extraObjects", "extraManifests")
+        for obj in (yaml.safe_load(path.read_text()) or {}).get(key, [])
+    ]
+    assert {o["kind"] for o in embedded} >= {"ExternalSecret", "ClusterSecretStore"}
+    result = validate_with_schemas(node, embedded)
+    assert result.returncode == 0, result.stdout + result.stderr
