@@ -1,6 +1,7 @@
 # Delivery: Argo CD objects and the ApplicationSet expansion, the desired state of every
 # service x environment rendered and validated, the GitHub workflows (actionlint,
 # zizmor --offline, checkov github_actions) and the promotion tool.
+SETUP_SCRIPTS += scripts/setup/shellcheck.sh
 TEST_TARGETS += test-delivery
 
 .PHONY: test-delivery

@@ -66,7 +66,8 @@ done
 # The policies must deny what they exist to deny. They can take a few seconds to be
 # enforced after creation, so retry a bounded number of times.
 if compgen -G "gitops/policies/*.yaml" >/dev/null; then
-  first="$(ls gitops/environments/*/*.yaml | head -n 1)"
+  files=(gitops/environments/*/*.yaml)
+  first="${files[0]}"
   env="$(basename "$(dirname "$first")")" service="$(basename "$first" .yaml)"
   foreign="$(render "$service" "$env" \
     | yq 'select(.kind == "Deployment" or .kind == "Rollout") | .spec.template.spec.containers[0].image = "docker.io/library/nginx:1.27"')"

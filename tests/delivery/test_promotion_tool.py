@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,40 @@ def test_next_follows_the_promotion_order(repo: Path) -> None:
     assert CliRunner().invoke(app, ["next", "--from", "staging"]).output == "prod\n"
     result = CliRunner().invoke(app, ["next", "--from", "prod"])
     assert result.exit_code == 2 and "nothing follows it" in result.output
+
+
+def test_promoting_the_real_environment_files_changes_two_lines_and_still_renders(
+    tmp_path: Path,
+) -> None:
+    from tests.support.tools import ROOT, require_tool
+
+    shutil.copytree(ROOT / "gitops", tmp_path / "gitops")
+    staging = tmp_path / "gitops/environments/staging/depot.yaml"
+    before = staging.read_text()
+    dev_image = yaml.safe_load((tmp_path / "gitops/environments/dev/depot.yaml").read_text())
+    dev_image["image"]["digest"] = "sha256:" + "e" * 64
+    code, output = run(
+        tmp_path, "bump", "--service", "depot", "--env", "dev",
+        "--tag", "v9.9.9", "--digest", dev_image["image"]["digest"],
+    )  # fmt: skip
+    assert code == 0, output
+    code, output = run(
+        tmp_path, "promote", "--service", "depot", "--from", "dev", "--to", "staging"
+    )
+    assert code == 0, output
+    after = staging.read_text()
+    changed = changed_lines(before, after)
+    assert len(changed) == 4 and all("tag:" in c or "digest:" in c for c in changed), changed
+    helm = require_tool("helm", "scripts/setup/helm.sh")
+    profile = yaml.safe_load(after)["profile"]
+    values = [
+        tmp_path / "gitops/services/depot.yaml",
+        tmp_path / f"gitops/profiles/{profile}.yaml",
+        staging,
+    ]
+    command = [helm, "template", "depot", str(ROOT / "charts/service"), "--namespace", "depot"]
+    for path in values:
+        command += ["--values", str(path)]
+    rendered = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    assert f"@{dev_image['image']['digest']}" in rendered.stdout

@@ -70,6 +70,8 @@ def test_the_expected_workflows_exist() -> None:
 
 
 def test_actionlint_finds_nothing() -> None:
+    # Without shellcheck on PATH actionlint silently skips every `run:` script.
+    require_tool("shellcheck", "scripts/setup/shellcheck.sh")
     result = run([tool("actionlint"), *map(str, workflow_files())])
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -201,3 +203,19 @@ def test_prod_needs_codeowner_approval() -> None:
     rules = [line.split() for line in owners if line.strip() and not line.startswith("#")]
     prod = [r for r in rules if r[0] == "/gitops/environments/prod/"]
     assert prod and len(prod[0]) >= 2, "gitops/environments/prod/ has no code owner"
+
+
+SCRIPTS = [
+    ROOT / ".github/scripts/open-deploy-pr.sh",
+    ROOT / ".github/scripts/kind-check.sh",
+    ROOT / "gitops/argocd/bootstrap/bootstrap.sh",
+]
+
+
+def test_delivery_shell_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    shellcheck = require_tool("shellcheck", "scripts/setup/shellcheck.sh")
+    result = run([shellcheck, *map(str, SCRIPTS)])
+    assert result.returncode == 0, result.stdout
+    bad = tmp_path / "bad.sh"
+    bad.write_text("#!/usr/bin/env bash\nrm -rf $1/*\n")
+    assert run([shellcheck, str(bad)]).returncode != 0
