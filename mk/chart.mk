@@ -6,4 +6,4 @@ TEST_TARGETS += test-chart
 
 .PHONY: test-chart
 test-chart: ## Chart lint/render/schema/promise tests, admission policies (CEL), checkov.
-	$(PYTEST) tests/chart -n 2 --junitxml=$(REPORTS)/chart.xml
+	$(PYTEST) tests/chart tests/policies -n 2 --junitxml=$(REPORTS)/chart.xml
