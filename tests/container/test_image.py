@@ -1,0 +1,88 @@
+"""The built image: its configuration, what is (and is not) inside it, its size."""
+
+from __future__ import annotations
+
+import json
+
+from tests.container.conftest import SOURCE_URL, BuiltImage
+from tests.container.podman import Podman
+from tests.support.tools import ROOT
+
+SIZE_REPORT = ROOT / ".cache" / "reports" / "image-size.json"
+
+# Runs inside the image as its entry point's interpreter: finds tools that must not be
+# there and reports how the service is installed.
+PROBE = """
+import importlib.metadata, importlib.util, json, os, shutil, sys
+dirs = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/venv/bin"]
+tools = ["sh", "bash", "dash", "busybox", "apt", "apt-get", "dpkg", "pip", "pip3", "uv",
+         "gcc", "cc", "make", "curl", "wget", "tar"]
+import depot
+print(json.dumps({
+    "found_tools": sorted(t for t in tools for d in dirs if os.path.exists(os.path.join(d, t))),
+    "pip_module": importlib.util.find_spec("pip") is not None,
+    "interpreter": os.path.realpath(sys.executable),
+    "python": sys.version.split()[0],
+    "depot_version": importlib.metadata.version("depot"),
+    "depot_location": os.path.dirname(depot.__file__),
+}))
+"""
+
+
+def test_image_config(podman: Podman, depot_image: BuiltImage) -> None:
+    inspected = podman.inspect_image(depot_image.ref)
+    config = inspected["Config"]
+    assert config["User"] == "10001:10001"
+    assert config["Entrypoint"] == ["python", "-m", "depot"]
+    assert config["Cmd"] == ["serve"]
+    assert config["StopSignal"] == "SIGTERM"
+    assert "8080/tcp" in config["ExposedPorts"]
+    assert inspected["Healthcheck"]["Test"][:2] == ["CMD", "python"]  # exec form: no shell
+    labels = config["Labels"]
+    assert labels["org.opencontainers.image.source"] == SOURCE_URL
+    assert labels["org.opencontainers.image.version"] == depot_image.version
+    assert labels["org.opencontainers.image.revision"] == depot_image.revision
+    assert labels["org.opencontainers.image.base.name"] == depot_image.base_image
+    env = dict(item.split("=", 1) for item in config["Env"])
+    assert env["DEPOT_VERSION"] == depot_image.version
+    assert env["DEPOT_REVISION"] == depot_image.revision
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+
+
+def test_runtime_holds_only_the_interpreter_and_the_service(
+    podman: Podman, depot_image: BuiltImage
+) -> None:
+    result = podman(
+        *("run", "--rm", "--network=none", "--read-only", "--cap-drop=ALL"),
+        *("--entrypoint", "python", depot_image.ref, "-c", PROBE),
+    )
+    probe = json.loads(result.stdout)
+    assert probe["found_tools"] == [], "the runtime stage must not ship shells or package tools"
+    assert probe["pip_module"] is False
+    assert probe["interpreter"] == "/usr/bin/python3.11"  # the base's Debian python
+    assert probe["python"].startswith("3.11.")
+    # Installed from the lock as a regular package, not an editable link to /src.
+    assert probe["depot_version"] == depot_image.version
+    assert probe["depot_location"].startswith("/opt/venv/lib/python3.11/site-packages/")
+
+
+def test_report_image_size(podman: Podman, depot_image: BuiltImage) -> None:
+    """Not a limit (that would be a timed-style assert); a figure for the benchmarks."""
+    image_bytes = int(podman.inspect_image(depot_image.ref)["Size"])
+    base_bytes = int(podman.inspect_image(depot_image.base_image)["Size"])
+    report = {
+        "image": depot_image.ref,
+        "base_image": depot_image.base_image,
+        "bytes": image_bytes,
+        "base_bytes": base_bytes,
+        "service_layer_bytes": image_bytes - base_bytes,
+        "mib": round(image_bytes / 2**20, 1),
+    }
+    assert image_bytes > base_bytes > 0
+    SIZE_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    SIZE_REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    base_mib, service_mib = base_bytes / 2**20, (image_bytes - base_bytes) / 2**20
+    print(
+        f"\nimage size: {report['mib']} MiB uncompressed "
+        f"(base {base_mib:.1f} MiB + service {service_mib:.1f} MiB)"
+    )
