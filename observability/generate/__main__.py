@@ -90,7 +90,16 @@ def stale() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if a generated file is stale")
+    parser.add_argument(
+        "--local", action="store_true", help="write plain rule files for a local Prometheus"
+    )
     args = parser.parse_args(argv)
+    if args.local:
+        out = OBS / "prometheus" / "rules"
+        out.mkdir(exist_ok=True)
+        (out / "service.yaml").write_text(dump(rules.render_plain(rules.SERVICE_SOURCES)))
+        (out / "platform.yaml").write_text(dump(rules.render_plain([rules.PLATFORM_SOURCE])))
+        return 0
     if args.check:
         paths = stale()
         for path in paths:

@@ -1,0 +1,76 @@
+"""Configs of the live test, derived from the project's own files (not written anew):
+the local scrape config, the rule sources and the Alertmanager routing."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from observability.generate import rules
+from observability.generate.yamlio import dump
+from tests.support.tools import ROOT
+
+LOCAL_PROMETHEUS = ROOT / "observability" / "prometheus" / "local.yaml"
+ALERTMANAGER = ROOT / "observability" / "alertmanager" / "alertmanager.yaml"
+# The rules' windows and `for` durations divided by 60 (an hour of burn takes a minute);
+# thresholds, names and expressions stay those of the source.
+WINDOW_DIVISOR = 60
+
+
+def write_rules(out: Path) -> Path:
+    (out / "service.rules.yaml").write_text(
+        dump(rules.render_plain(rules.SERVICE_SOURCES, window_divisor=WINDOW_DIVISOR))
+    )
+    (out / "platform.rules.yaml").write_text(dump(rules.render_plain([rules.PLATFORM_SOURCE])))
+    return out
+
+
+def prometheus_config(
+    out: Path, depot_targets: list[str], kube_target: str, alertmanager: str, rules_dir: Path
+) -> Path:
+    config: dict[str, Any] = yaml.safe_load(LOCAL_PROMETHEUS.read_text())
+    config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    config["rule_files"] = [str(rules_dir / "*.rules.yaml")]
+    config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] = [alertmanager]
+    depot = next(j for j in config["scrape_configs"] if j["job_name"] == "depot")
+    depot["static_configs"][0]["targets"] = depot_targets
+    config["scrape_configs"].append(
+        {
+            "job_name": "kubernetes-synthetic",
+            "honor_labels": True,
+            "static_configs": [{"targets": [kube_target]}],
+        }
+    )
+    path = out / "prometheus.yaml"
+    path.write_text(dump(config))
+    return path
+
+
+def _fast_timers(route: dict[str, Any]) -> None:
+    for key, value in (("group_wait", "1s"), ("group_interval", "2s")):
+        if key in route:
+            route[key] = value
+    for child in route.get("routes", []):
+        _fast_timers(child)
+
+
+def alertmanager_config(out: Path, webhook_base: str) -> Path:
+    """The real routing tree and inhibition rules; every receiver replaced by a webhook
+    to the test (path = receiver name) and the grouping timers cut to seconds."""
+    config: dict[str, Any] = copy.deepcopy(yaml.safe_load(ALERTMANAGER.read_text()))
+    config["receivers"] = [
+        {
+            "name": r["name"],
+            "webhook_configs": [{"url": f"{webhook_base}/{r['name']}", "send_resolved": False}],
+        }
+        for r in config["receivers"]
+    ]
+    config["route"]["group_wait"] = "1s"
+    config["route"]["group_interval"] = "2s"
+    _fast_timers(config["route"])
+    path = out / "alertmanager.yaml"
+    path.write_text(dump(config))
+    return path

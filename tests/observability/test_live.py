@@ -1,0 +1,339 @@
+"""The live test: two depot instances, a real Prometheus scraping them with the project's
+scrape config and rules, a real Alertmanager with the project's routing, a webhook
+receiver in the test. The emulator goes away, the service answers 503, and the fast-burn
+page must reach the pager webhook; then every recording rule and dashboard query must
+return data, and the metric and log contracts are checked against the real service.
+
+The rules here are the source rendered with windows and `for` divided by 60
+(tests/observability/live_configs.py): thresholds and expressions are the real ones, an
+hour of burn takes a minute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from observability.generate import rules
+from tests.observability.live_stack import Stack, run_outage_scenario, start_stack, wait_for
+from tests.observability.promql import all_dashboard_queries, metric_names, substitute_variables
+from tests.support.tools import ROOT, require_tool
+
+pytestmark = pytest.mark.slow
+SETUP = "scripts/setup/prometheus.sh"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not (ROOT / "services" / "depot" / ".venv" / "bin" / "python").exists():
+        require_tool("depot-venv", "scripts/setup/python.sh")
+    live = start_stack(
+        tmp_path_factory.mktemp("live"),
+        require_tool("prometheus", SETUP),
+        require_tool("prometheus-alertmanager", SETUP),
+    )
+    try:
+        run_outage_scenario(live)
+        yield live
+    finally:
+        live.stop()
+
+
+def _delivered(stack: Stack, receiver: str, alertname: str) -> list[dict[str, Any]]:
+    assert stack.receiver is not None
+    return [a for a in stack.receiver.alerts(receiver) if a["labels"]["alertname"] == alertname]
+
+
+# --- alerting --------------------------------------------------------------------------
+
+
+def test_fast_burn_page_reaches_the_pager_webhook(stack: Stack) -> None:
+    pages = _delivered(stack, "depot-pager", "ServiceAvailabilityFastBurn")
+    assert pages
+    alert = pages[0]
+    assert alert["status"] == "firing"
+    assert (
+        alert["labels"] | {"severity": "page", "team": "depot", "slo": "availability"}
+        == alert["labels"]
+    )
+    assert alert["labels"]["namespace"] == "depot" and alert["labels"]["service"] == "depot"
+    assert alert["annotations"]["runbook_url"].endswith("/service-availability-burn.md")
+    assert "% of requests to depot" in alert["annotations"]["description"]
+
+
+def test_the_outage_really_was_served_as_503(stack: Stack) -> None:
+    assert stack.traffic is not None
+    assert stack.traffic.statuses[201] > 0 and stack.traffic.statuses[503] > 0
+
+
+def test_slow_burn_ticket_is_inhibited_by_the_page(stack: Stack) -> None:
+    slow = [
+        a for a in stack.am_alerts() if a["labels"]["alertname"] == "ServiceAvailabilitySlowBurn"
+    ]
+    assert slow and all(a["status"]["inhibitedBy"] for a in slow), slow
+    assert not _delivered(stack, "depot-tickets", "ServiceAvailabilitySlowBurn")
+
+
+def test_watchdog_reaches_only_the_heartbeat(stack: Stack) -> None:
+    assert stack.receiver is not None
+    receivers = {
+        a["receiver"] for a in stack.receiver.alerts() if a["labels"]["alertname"] == "Watchdog"
+    }
+    assert receivers == {"heartbeat"}
+
+
+def test_latency_objective_is_not_paged_for_fast_errors(stack: Stack) -> None:
+    """503s from a refused connection are fast: the availability SLO pages, not latency."""
+    assert not _delivered(stack, "depot-pager", "ServiceLatencyFastBurn")
+
+
+def _alert(name: str, **labels: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "labels": {"alertname": name, **labels},
+        "annotations": {"summary": name},
+        "startsAt": now.isoformat(),
+        "endsAt": (now + timedelta(minutes=5)).isoformat(),
+    }
+
+
+def test_a_ticket_without_its_page_is_delivered(stack: Stack) -> None:
+    stack.post_alerts(
+        [
+            _alert(
+                "ServiceErrorBudgetLow",
+                severity="ticket",
+                team="depot",
+                namespace="shop",
+                service="cart",
+                slo="availability",
+            )
+        ]
+    )
+    wait_for(
+        "an uninhibited ticket at depot-tickets",
+        lambda: bool(_delivered(stack, "depot-tickets", "ServiceErrorBudgetLow")),
+        30,
+        stack,
+    )
+
+
+def test_a_cluster_outage_inhibits_per_service_alerts_but_not_the_watchdog(stack: Stack) -> None:
+    stack.post_alerts(
+        [
+            _alert(
+                "ClusterWideTargetsDown",
+                severity="page",
+                team="platform",
+                service="cluster",
+                scope="cluster",
+            ),
+            _alert(
+                "ServiceTargetsDown",
+                severity="page",
+                team="depot",
+                namespace="shop",
+                service="basket",
+            ),
+        ]
+    )
+
+    def states() -> dict[str, bool]:
+        return {
+            a["labels"]["alertname"] + "/" + a["labels"].get("service", ""): bool(
+                a["status"]["inhibitedBy"]
+            )
+            for a in stack.am_alerts()
+        }
+
+    wait_for(
+        "the per-service page inhibited",
+        lambda: states().get("ServiceTargetsDown/basket") is True,
+        30,
+        stack,
+    )
+    current = states()
+    assert current["ClusterWideTargetsDown/cluster"] is False
+    assert current["Watchdog/monitoring"] is False
+
+
+# --- every recording rule and dashboard query returns data ------------------------------
+
+
+def _recorded_names() -> list[str]:
+    doc = rules.render_plain(rules.SERVICE_SOURCES)
+    return [r["record"] for g in doc["groups"] for r in g["rules"] if "record" in r]
+
+
+@pytest.mark.parametrize("record", _recorded_names())
+def test_recording_rule_returns_data(stack: Stack, record: str) -> None:
+    result = stack.query(f'{record}{{namespace="depot",service="depot"}}')
+    assert result, f"{record} has no series"
+
+
+_QUERIES = all_dashboard_queries()
+
+
+@pytest.mark.parametrize(
+    "index", range(len(_QUERIES)), ids=[f"{u}/{p.title}/{q.legend}" for u, p, q in _QUERIES]
+)
+def test_dashboard_query_returns_data(stack: Stack, index: int) -> None:
+    _, panel, query = _QUERIES[index]
+    result = stack.query(substitute_variables(query.expr))
+    assert result, f"{panel.title}: no data for {query.expr}"
+
+
+def test_dashboard_variables_offer_the_service(stack: Stack) -> None:
+    namespaces = {s["metric"]["namespace"] for s in stack.query('up{service!=""}')}
+    services = {s["metric"]["service"] for s in stack.query('up{namespace="depot"}')}
+    assert "depot" in namespaces and "depot" in services
+
+
+# --- autoscaling signal -----------------------------------------------------------------
+
+
+def test_autoscaling_query_is_the_sum_of_per_pod_rates(stack: Stack) -> None:
+    from tests.chart.rendering import helm_template, one, own_combo
+
+    helm = require_tool("helm", "scripts/setup/helm.sh")
+    scaled = one(helm_template(helm, own_combo("prod").helm_args()), "ScaledObject")
+    trigger = next(t for t in scaled["spec"]["triggers"] if t["type"] == "prometheus")
+    query = trigger["metadata"]["query"]
+    total = stack.query(query)
+    per_pod = stack.query(
+        'sum by (instance) (rate(http_requests_total{namespace="depot",service="depot"}[2m]))'
+    )
+    assert len(total) == 1 and len(per_pod) == 2
+    assert all(float(s["value"][1]) > 0 for s in per_pod)
+    assert float(total[0]["value"][1]) == pytest.approx(
+        sum(float(s["value"][1]) for s in per_pod), rel=0.05
+    )
+
+
+# --- metric and log contracts against the real service ----------------------------------
+
+# Metrics from elsewhere: Prometheus itself, kube-state-metrics, cAdvisor, the CloudWatch
+# exporter; recording rules (with a colon) are checked above.
+_FOREIGN = re.compile(r"^(up|kube_.*|container_.*|aws_.*|.*:.*)$")
+
+
+def _exported(metrics_text: str) -> set[str]:
+    return {
+        re.split(r"[{\s]", line, maxsplit=1)[0]
+        for line in metrics_text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_rules_and_dashboards_use_only_metrics_the_service_exports(stack: Stack) -> None:
+    exprs = [
+        r["expr"] for g in rules.render_plain(rules.SERVICE_SOURCES)["groups"] for r in g["rules"]
+    ]
+    exprs += [q.expr for _, _, q in _QUERIES]
+    used = {name for expr in exprs for name in metric_names(expr) if not _FOREIGN.match(name)}
+    assert used, "no service metric found in the rules: the extraction is broken"
+    assert used - _exported(stack.metrics_text) == set()
+
+
+def _log_records(stack: Stack) -> list[dict[str, Any]]:
+    lines = [line for line in stack.depot_logs() if line.strip()]
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"a log line is not JSON, the pipeline cannot parse it: {line[:200]}")
+    return records
+
+
+REQUEST_FIELDS = {"timestamp", "level", "event", "logger", "request_id", "trace_id", "method",
+                  "route", "status", "duration_ms"}  # fmt: skip
+
+
+def test_every_log_line_is_json_with_the_base_fields(stack: Stack) -> None:
+    records = _log_records(stack)
+    assert records
+    for record in records:
+        assert {"timestamp", "level", "event", "logger"} <= record.keys(), record
+        datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+        assert record["level"] in {"debug", "info", "warning", "error", "critical"}
+
+
+def test_request_log_lines_carry_the_fields_the_pipeline_uses(stack: Stack) -> None:
+    requests = [r for r in _log_records(stack) if r.get("logger") == "depot.access"]
+    assert requests and all(r.keys() >= REQUEST_FIELDS for r in requests)
+    assert {r["status"] for r in requests} >= {201, 503}
+
+
+def test_logs_never_carry_the_api_key(stack: Stack) -> None:
+    text = "\n".join(stack.depot_logs())
+    assert stack.api_key not in text
+    assert stack.api_key.split("_", 1)[-1] not in text
+    assert not re.search(r"(?i)bearer\s+dpt_", text)
+
+
+LOGQL_BLOCK = re.compile(r"```logql\n(.*?)```", re.DOTALL)
+RUNBOOKS = sorted((ROOT / "docs" / "runbooks").glob("*.md"))
+
+
+def _logql_fields(query: str) -> set[str]:
+    """Fields a LogQL query reads after `| json`: label filters and line_format names."""
+    if "| json" not in query:
+        return set()
+    after = query.split("| json", 1)[1]
+    after = re.sub(r"\[[^\]]*\]", "", after)
+    filters = set(re.findall(r"\|\s*(\w+)\s*(?:=~|!~|!=|>=|<=|==|=|>|<)", after))
+    formatted = set(re.findall(r"\{\{\s*\.(\w+)\s*\}\}", after))
+    return filters | formatted
+
+
+def test_runbook_logql_examples_use_real_labels_and_fields(stack: Stack) -> None:
+    present: set[str] = set()
+    for record in _log_records(stack):
+        present |= {k for k, v in record.items() if v is not None}
+    for runbook in RUNBOOKS:
+        for query in LOGQL_BLOCK.findall(runbook.read_text()):
+            selector = re.search(r"\{([^}]*)\}", query)
+            assert selector, f"{runbook.name}: LogQL without a stream selector"
+            labels = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", selector.group(1)))
+            assert labels <= {"namespace", "service", "level"}, f"{runbook.name}: {labels}"
+            missing = _logql_fields(query) - present
+            assert not missing, f"{runbook.name}: fields not in depot's logs: {missing}"
+
+
+def test_every_service_runbook_has_a_logql_example() -> None:
+    for runbook in RUNBOOKS:
+        if runbook.name != "README.md":
+            assert LOGQL_BLOCK.search(runbook.read_text()), f"{runbook.name}: no LogQL example"
+
+
+def test_alloy_keeps_only_low_cardinality_labels(stack: Stack) -> None:
+    config = (ROOT / "observability" / "logging" / "config.alloy").read_text()
+    stage_labels = re.search(r"stage\.labels\s*\{\s*values\s*=\s*\{([^}]*)\}", config)
+    assert stage_labels and re.findall(r"(\w+)\s*=", stage_labels.group(1)) == ["level"]
+    targets = set(re.findall(r'target_label\s*=\s*"(\w+)"', config))
+    dropped = re.search(r"stage\.label_drop\s*\{\s*values\s*=\s*\[([^\]]*)\]", config)
+    assert dropped
+    kept = targets - set(re.findall(r'"(\w+)"', dropped.group(1)))
+    assert kept == {"namespace", "service"}
+    # Every field the pipeline extracts exists in the service's real lines.
+    json_stage = re.search(r"stage\.json\s*\{\s*expressions\s*=\s*\{([^}]*)\}", config)
+    assert json_stage
+    extracted = set(re.findall(r'=\s*"(\w+)"', json_stage.group(1)))
+    present = {k for record in _log_records(stack) for k in record}
+    assert extracted - present == set()
+
+
+def test_live_stack_left_no_stale_paths(tmp_path: Path) -> None:
+    """Sanity of the helpers: the scenario's config derives from the project's files."""
+    from tests.observability import live_configs
+
+    path = live_configs.alertmanager_config(tmp_path, "http://127.0.0.1:9")
+    text = path.read_text()
+    assert "credentials_file" not in text and "http://127.0.0.1:9/depot-pager" in text
