@@ -13,9 +13,12 @@ import httpx
 import pytest
 
 from tests.container.conftest import BuiltImage
-from tests.container.depot_container import DepotContainer, start_depot
+from tests.container.depot_container import HARDENING, DepotContainer, container_env, start_depot
 from tests.container.podman import Podman
 from tests.support.moto import MotoServer
+from tests.support.tools import ROOT
+
+START_REPORT = ROOT / ".cache" / "reports" / "container-start.json"
 
 # Runs inside the container next to the server: what the kernel says about it.
 SELF_CHECK = """
@@ -47,6 +50,8 @@ def test_ready(depot: DepotContainer) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ready"
     assert httpx.get(f"{depot.url}/livez", timeout=5.0).status_code == 200
+    START_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    START_REPORT.write_text(json.dumps({"seconds_to_ready": depot.seconds_to_ready}) + "\n")
 
 
 def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
@@ -96,6 +101,23 @@ def test_metrics(depot: DepotContainer, depot_image: BuiltImage) -> None:
     build_info = next(line for line in text.splitlines() if line.startswith("depot_build_info{"))
     assert f'version="{depot_image.version}"' in build_info
     assert f'revision="{depot_image.revision}"' in build_info
+
+
+def test_missing_configuration_stops_the_container(
+    podman: Podman, depot_image: BuiltImage, moto_server: MotoServer, depot_stack: dict[str, object]
+) -> None:
+    """Fail closed and loud: no table name, no server; the message names the variable."""
+    env = container_env(moto_server.url, depot_stack, port=8080)
+    del env["DEPOT_TABLE_NAME"]
+    result = podman(
+        *("run", "--rm", "--network=none", *HARDENING),
+        *(f"--env={key}={value}" for key, value in env.items()),
+        depot_image.ref,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode not in (0, 137, 143), result.stderr
+    assert "DEPOT_TABLE_NAME" in result.stdout + result.stderr
 
 
 DRAIN_SECONDS = 2
