@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 from observability.generate import dashboards, rules
 from observability.generate.yamlio import dump
 
@@ -65,12 +67,47 @@ def _alloy_configmap() -> str:
     return HEADER.format(source="observability/logging/config.alloy") + dump(resource)
 
 
+_CAMEL = {"source_labels": "sourceLabels", "target_label": "targetLabel"}
+
+
+def _cloudwatch_servicemonitor() -> str:
+    relabel = yaml.safe_load((OBS / "exporters" / "alb-relabel.yaml").read_text())
+    resource = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": {
+            "name": "cloudwatch-exporter",
+            "namespace": "monitoring",
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
+        },
+        "spec": {
+            "selector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "prometheus-yet-another-cloudwatch-exporter"
+                }
+            },
+            "endpoints": [
+                {
+                    "port": "http",
+                    # CloudWatch has one point per minute; scraping faster only costs.
+                    "interval": "60s",
+                    "metricRelabelings": [
+                        {_CAMEL.get(k, k): v for k, v in rule.items()} for rule in relabel
+                    ],
+                }
+            ],
+        },
+    }
+    return HEADER.format(source="observability/exporters/alb-relabel.yaml") + dump(resource)
+
+
 def outputs() -> dict[Path, str]:
     files: dict[Path, str] = {
         ROOT / "charts/service/templates/prometheusrule.yaml": rules.render_helm_template(),
         GITOPS / "rules/platform.yaml": _platform_rules(),
         GITOPS / "alertmanager/config.yaml": _alertmanager_secret(),
         GITOPS / "logging/alloy-config.yaml": _alloy_configmap(),
+        GITOPS / "exporters/cloudwatch-servicemonitor.yaml": _cloudwatch_servicemonitor(),
     }
     for board in dashboards.all_dashboards():
         files[OBS / "dashboards" / f"{board.uid}.json"] = dashboards.json_text(board)

@@ -15,6 +15,7 @@ from tests.support.tools import ROOT
 
 LOCAL_PROMETHEUS = ROOT / "observability" / "prometheus" / "local.yaml"
 ALERTMANAGER = ROOT / "observability" / "alertmanager" / "alertmanager.yaml"
+ALB_RELABEL = ROOT / "observability" / "exporters" / "alb-relabel.yaml"
 # The rules' windows and `for` durations divided by 60 (an hour of burn takes a minute);
 # thresholds, names and expressions stay those of the source.
 WINDOW_DIVISOR = 60
@@ -42,6 +43,14 @@ def prometheus_config(
             "job_name": "kubernetes-synthetic",
             "honor_labels": True,
             "static_configs": [{"targets": [kube_target]}],
+        }
+    )
+    config["scrape_configs"].append(
+        {
+            "job_name": "cloudwatch-exporter",
+            "metrics_path": "/cloudwatch",
+            "static_configs": [{"targets": [kube_target]}],
+            "metric_relabel_configs": yaml.safe_load(ALB_RELABEL.read_text()),
         }
     )
     path = out / "prometheus.yaml"

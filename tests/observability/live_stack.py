@@ -40,6 +40,9 @@ class Stack:
     prometheus_url: str = ""
     alertmanager_url: str = ""
     metrics_text: str = ""
+    # Seconds from the emulator going away to the page at the webhook (a figure for the
+    # report, never asserted: speed belongs to benchmarks).
+    outage_to_page_seconds: float = 0.0
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         response = httpx.get(
@@ -169,6 +172,7 @@ def run_outage_scenario(stack: Stack) -> None:
     stack.metrics_text = httpx.get(f"{base_urls[0]}/metrics", timeout=5).text
     assert stack.moto is not None
     stack.moto.stop()
+    outage_started = time.monotonic()
     receiver = stack.receiver
     assert receiver is not None
     wait_for(
@@ -180,6 +184,7 @@ def run_outage_scenario(stack: Stack) -> None:
         120,
         stack,
     )
+    stack.outage_to_page_seconds = time.monotonic() - outage_started
     wait_for(
         "ServiceAvailabilitySlowBurn in Alertmanager",
         lambda: any(

@@ -1,5 +1,6 @@
 """One loopback HTTP server for the live test: the Alertmanager webhook receiver (POST
-/<receiver name>) and a synthetic Kubernetes metrics endpoint (GET /metrics)."""
+/<receiver name>) and synthetic exporter endpoints with the real exporters' metric and
+label names (GET /metrics: kube-state-metrics and cAdvisor; GET /cloudwatch: YACE)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-KUBE_FIXTURE = Path(__file__).parent / "fixtures" / "kubernetes-metrics.prom"
+FIXTURES = Path(__file__).parent / "fixtures"
+KUBE_FIXTURE = FIXTURES / "kubernetes-metrics.prom"
+CLOUDWATCH_FIXTURE = FIXTURES / "cloudwatch-metrics.prom"
 
 
 class Receiver:
@@ -30,7 +33,10 @@ class Receiver:
                 self.end_headers()
 
             def do_GET(self) -> None:
-                text = receiver.kube_metrics().encode()
+                if self.path == "/cloudwatch":
+                    text = CLOUDWATCH_FIXTURE.read_text().encode()
+                else:
+                    text = receiver.kube_metrics().encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
                 self.send_header("Content-Length", str(len(text)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,10 @@ def _delivered(stack: Stack, receiver: str, alertname: str) -> list[dict[str, An
 # --- alerting --------------------------------------------------------------------------
 
 
-def test_fast_burn_page_reaches_the_pager_webhook(stack: Stack) -> None:
+def test_fast_burn_page_reaches_the_pager_webhook(
+    stack: Stack, record_property: Callable[[str, object], None]
+) -> None:
+    record_property("outage_to_page_seconds", round(stack.outage_to_page_seconds, 1))
     pages = _delivered(stack, "depot-pager", "ServiceAvailabilityFastBurn")
     assert pages
     alert = pages[0]
@@ -193,6 +196,26 @@ def test_dashboard_variables_offer_the_service(stack: Stack) -> None:
     namespaces = {s["metric"]["namespace"] for s in stack.query('up{service!=""}')}
     services = {s["metric"]["service"] for s in stack.query('up{namespace="depot"}')}
     assert "depot" in namespaces and "depot" in services
+
+
+def test_alb_metrics_get_the_service_labels_from_the_alb_tags(stack: Stack) -> None:
+    """The exporter's relabelling (observability/exporters/alb-relabel.yaml) gives ALB
+    metrics the labels the load-balancer alerts select on."""
+    for metric in (
+        "aws_applicationelb_healthy_host_count_minimum",
+        "aws_applicationelb_httpcode_elb_5_xx_count_sum",
+        "aws_applicationelb_request_count_sum",
+    ):
+        series = stack.query(f'{metric}{{namespace="depot",service="depot"}}')
+        assert series and "tag_service" not in series[0]["metric"], metric
+    # The alerts' own expressions, on a healthy ALB: quiet (they fire in the promtool tests).
+    for rule in _alerts("ServiceLoadBalancerNoHealthyTargets", "ServiceLoadBalancer5xx"):
+        assert stack.query(rule["expr"]) == [], rule["alert"]
+
+
+def _alerts(*names: str) -> list[dict[str, Any]]:
+    doc = rules.render_plain(rules.SERVICE_SOURCES)
+    return [r for g in doc["groups"] for r in g["rules"] if r.get("alert") in names]
 
 
 # --- autoscaling signal -----------------------------------------------------------------
