@@ -80,6 +80,36 @@ def _ca_bundle() -> Path | None:
     return None
 
 
+def drop_stale_runtime_layers(podman: Podman, image: BuiltImage) -> None:
+    """Remove cached runtime-stage layers built with other build arguments.
+
+    podman 4.3 (buildah 1.28) keys a cached LABEL/ENV layer on the instruction's text,
+    not on the build arguments it expands, so a new revision would reuse the old
+    labels. Every runtime-stage layer carries the image's labels (they come first), so
+    the stale ones are found by label; the build stage's layers (the dependencies)
+    carry none and stay cached. This also stops old layers piling up in .cache.
+    """
+    expected = {
+        "org.opencontainers.image.version": image.version,
+        "org.opencontainers.image.revision": image.revision,
+        "org.opencontainers.image.base.name": image.base_image,
+    }
+    listed = podman(
+        *("images", "--all", "--noheading", "--no-trunc", "--format={{.ID}}"),
+        "--filter=label=org.opencontainers.image.title=depot",
+    ).stdout.split()
+    stale = [
+        image_id
+        for image_id in dict.fromkeys(listed)
+        if any(
+            podman.inspect_image(image_id)["Config"]["Labels"].get(key) != value
+            for key, value in expected.items()
+        )
+    ]
+    if stale:
+        podman("rmi", "--force", *stale, check=False, timeout=300)
+
+
 @pytest.fixture(scope="session")
 def depot_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
     """The image, built from the shipped Dockerfile; only the base references differ."""
@@ -101,11 +131,7 @@ def depot_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
     ca_bundle = _ca_bundle()
     if ca_bundle:
         args.append(f"--secret=id=ca-bundle,src={ca_bundle}")
-    # podman 4.3 (buildah 1.28) reuses a cached LABEL/ENV layer when only a build
-    # argument's value changed, which would keep a stale revision. Removing the previous
-    # image drops the runtime stage's cached layers; the build stage's (dependencies)
-    # are not its parents and stay cached.
-    podman("rmi", "--force", image.ref, check=False)
+    drop_stale_runtime_layers(podman, image)
     podman(*args, str(DEPOT_DIR), timeout=900)
     return image
 

@@ -88,6 +88,9 @@ def start_depot(
         # Host networking: the container reaches moto on 127.0.0.1 and the test reaches
         # the container there too; DEPOT_HOST keeps the server on loopback.
         "--network=host",
+        # The image's HEALTHCHECK stays configured (a test runs it on demand); only
+        # podman's systemd timer for it is off, as there is no systemd here.
+        "--health-interval=disable",
         *HARDENING,
         *(f"--env={key}={value}" for key, value in env.items()),
         image,

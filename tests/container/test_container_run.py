@@ -54,6 +54,12 @@ def test_ready(depot: DepotContainer) -> None:
     START_REPORT.write_text(json.dumps({"seconds_to_ready": depot.seconds_to_ready}) + "\n")
 
 
+def test_image_healthcheck_passes(podman: Podman, depot: DepotContainer) -> None:
+    """The Dockerfile's HEALTHCHECK (for Docker/Compose users) works without a shell."""
+    result = podman("healthcheck", "run", depot.name, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
     facts = json.loads(podman("exec", depot.name, "python", "-c", SELF_CHECK).stdout)
     assert (facts["uid"], facts["gid"]) == (10001, 10001)
