@@ -5,8 +5,9 @@ SETUP_SCRIPTS += scripts/setup/prometheus.sh
 TEST_TARGETS += test-observability
 
 .PHONY: test-observability observability-generate
+# xunit1: keeps the figures tests record (e.g. outage_to_page_seconds) in the JUnit report.
 test-observability: ## Rules (promtool), routing (amtool), dashboards, logs; live alerting test.
-	$(PYTEST) tests/observability --junitxml=$(REPORTS)/observability.xml
+	$(PYTEST) tests/observability -o junit_family=xunit1 --junitxml=$(REPORTS)/observability.xml
 
 observability-generate: ## Regenerate the PrometheusRule template, dashboards and deployed configs.
 	uv run --frozen --project $(CURDIR) python -m observability.generate
