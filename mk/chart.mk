@@ -7,3 +7,11 @@ TEST_TARGETS += test-chart
 .PHONY: test-chart
 test-chart: ## Chart lint/render/schema/promise tests, admission policies (CEL), checkov.
 	$(PYTEST) tests/chart tests/policies -n 2 --junitxml=$(REPORTS)/chart.xml
+
+LINT_TARGETS += lint-chart
+.PHONY: lint-chart
+lint-chart: ## ruff and mypy on the chart/policy tests; syntax check of the Node validators.
+	uv run --frozen ruff check tests/chart tests/policies
+	uv run --frozen ruff format --check tests/chart tests/policies
+	uv run --frozen mypy --ignore-missing-imports --explicit-package-bases tests/chart tests/policies
+	node --check tests/validators/validate.mjs && node --check tests/validators/models.mjs

@@ -48,9 +48,9 @@ def _failures(reports: list[dict[str, Any]]) -> list[str]:
 
 
 def _assert_clean(reports: list[dict[str, Any]], framework: str) -> None:
-    summaries = {r.get("check_type"): r.get("summary") for r in reports}
+    summaries = {r.get("check_type"): r.get("summary") or {} for r in reports}
     assert framework in summaries, f"checkov produced no {framework} report: {summaries}"
-    summary = summaries[framework]
+    summary: dict[str, int] = summaries[framework]
     assert summary["parsing_errors"] == 0, summary
     assert summary["passed"] > 0, "nothing was checked"
     assert not _failures(reports), _failures(reports)

@@ -58,7 +58,7 @@ def test_tenant_policies_are_bound_to_the_namespace(objects: list[dict[str, Any]
         assert selector_matches(selector, labels), binding["metadata"]["name"]
 
 
-def _pod_totals(manifests: list[Manifest], part: str) -> dict[str, float]:
+def _pod_totals(manifests: list[Manifest], part: str) -> dict[str, dict[str, float]]:
     """Per-pod totals of the server and of the largest CronJob pod."""
     totals: dict[str, dict[str, float]] = {}
     for name, pod in pod_specs(manifests):
@@ -71,7 +71,7 @@ def _pod_totals(manifests: list[Manifest], part: str) -> dict[str, float]:
         "cron": max(
             (v for n, v in totals.items() if n.startswith("CronJob")), key=lambda v: v["cpu"]
         ),
-    }  # type: ignore[return-value]
+    }
 
 
 def test_quota_fits_prod_at_max_scale_during_a_blue_green_promotion(
