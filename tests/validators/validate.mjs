@@ -50,9 +50,16 @@ async function validateDocument(doc) {
 
 async function main() {
   const sources = process.argv.slice(2);
-  const inputs = sources.length
-    ? sources.map((path) => [path, readFileSync(path, "utf8")])
-    : [["<stdin>", readFileSync(0, "utf8")]];
+  let inputs;
+  try {
+    inputs = sources.length
+      ? sources.map((path) => [path, readFileSync(path, "utf8")])
+      : [["<stdin>", readFileSync(0, "utf8")]];
+  } catch (error) {
+    console.error(`cannot read input: ${error.message}`);
+    process.exitCode = 2;
+    return;
+  }
   let failures = 0;
   let checked = 0;
   for (const [source, text] of inputs) {
