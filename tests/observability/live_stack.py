@@ -44,10 +44,11 @@ class Stack:
     # report, never asserted: speed belongs to benchmarks).
     outage_to_page_seconds: float = 0.0
 
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        response = httpx.get(
-            f"{self.prometheus_url}/api/v1/query", params={"query": expr}, timeout=10
-        )
+    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        params: dict[str, str | float] = {"query": expr}
+        if at is not None:
+            params["time"] = at
+        response = httpx.get(f"{self.prometheus_url}/api/v1/query", params=params, timeout=10)
         body = response.json()
         assert body.get("status") == "success", f"{expr}: {body}"
         return body["data"]["result"]  # type: ignore[no-any-return]
