@@ -8,6 +8,9 @@
 # project's other caches.
 source "$(dirname "$0")/lib.sh"
 apt_install podman runc mmdebstrap
+# Without root (e.g. a CI runner user), podman and mmdebstrap map ids through
+# newuidmap/newgidmap; as root they are not needed.
+[ "$(id -u)" -eq 0 ] || apt_install uidmap
 
 CONF_DIR="$CACHE/containers"
 mkdir -p "$CONF_DIR/storage" "$CONF_DIR/run"
