@@ -44,7 +44,7 @@ def _variables() -> list[dict[str, Any]]:
 
 
 def _panel(panel: Panel, index: int) -> dict[str, Any]:
-    steps = [{"color": "red" if panel.thresholds else "green", "value": None}]
+    steps: list[dict[str, Any]] = [{"color": "red" if panel.thresholds else "green", "value": None}]
     steps += [{"color": colour, "value": value} for value, colour in panel.thresholds]
     return {
         "id": index + 1,

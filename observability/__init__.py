@@ -1,0 +1,1 @@
+"""The observability layer: rule sources, dashboards, generators (see README.md)."""
