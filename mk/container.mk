@@ -3,13 +3,18 @@
 # read-only, non-root, without capabilities, against a moto server on loopback.
 SETUP_SCRIPTS += scripts/setup/podman.sh scripts/setup/base-image.sh
 TEST_TARGETS += test-container
+LINT_TARGETS += lint-container
 
 # podman reads the configuration scripts/setup/podman.sh writes (runc, rlimits, an image
 # store under .cache), never the machine's own.
 CONTAINER_ENV := CONTAINERS_CONF=$(CURDIR)/.cache/containers/containers.conf \
 	CONTAINERS_STORAGE_CONF=$(CURDIR)/.cache/containers/storage.conf
 
-.PHONY: test-container container-image
+.PHONY: test-container lint-container container-image
+lint-container: ## ruff (lint + format) and mypy --strict on the container tests.
+	uv run --frozen ruff check tests/container && uv run --frozen ruff format --check tests/container
+	uv run --frozen mypy --strict tests/container
+
 test-container: ## Container image: lint, build with podman, run hardened against moto; prints the image size.
 	@mkdir -p $(REPORTS)
 	$(CONTAINER_ENV) $(PYTEST) tests/container --junitxml=$(REPORTS)/container.xml
