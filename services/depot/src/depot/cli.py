@@ -14,7 +14,7 @@ from depot.config import ConfigurationError, Settings, load_settings
 from depot.keys_admin import KeyAdmin
 from depot.logs import configure_logging
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help=__doc__)
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=__doc__)
 keys_app = typer.Typer(help="Issue, rotate, revoke and list API keys (hashes in the secret).")
 dev_app = typer.Typer(help="Local development helpers (emulator only).")
 app.add_typer(keys_app, name="keys")
@@ -65,7 +65,11 @@ def sweep(
 def _admin(secret_id: str) -> KeyAdmin:
     import boto3
 
-    return KeyAdmin(boto3.client("secretsmanager"), secret_id)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        typer.echo("depot: set AWS_REGION to the secret's region (e.g. eu-west-1)", err=True)
+        raise typer.Exit(2)
+    return KeyAdmin(boto3.client("secretsmanager", region_name=region), secret_id)
 
 
 @keys_app.command("issue")

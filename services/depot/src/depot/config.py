@@ -81,11 +81,14 @@ class ConfigurationError(Exception):
 
 
 def _variable_name(loc: tuple[int | str, ...]) -> str:
-    field = str(loc[0]) if loc else "?"
-    info = Settings.model_fields.get(field)
-    if info is not None and isinstance(info.validation_alias, AliasChoices):
-        return " or ".join(str(choice) for choice in info.validation_alias.choices)
-    return f"DEPOT_{field.upper()}"
+    """The variable(s) an operator sets for the field at `loc` (errors name an alias)."""
+    name = str(loc[0]) if loc else "?"
+    for info in Settings.model_fields.values():
+        if isinstance(info.validation_alias, AliasChoices):
+            choices = [str(choice) for choice in info.validation_alias.choices]
+            if name in choices:
+                return " or ".join(choices)
+    return f"DEPOT_{name.upper()}"
 
 
 def load_settings() -> Settings:

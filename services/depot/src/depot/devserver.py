@@ -11,9 +11,8 @@ import os
 import socket
 import sys
 
-from moto.server import ThreadedMotoServer
-
 from depot.devstack import provision
+from depot.emulator import start_in_thread
 
 
 def _free_port() -> int:
@@ -28,10 +27,9 @@ def main() -> None:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     # The emulator's per-request lines would drown the service's own logs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    emulator.start()
-    host, port = emulator.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    port = _free_port()
+    stop_emulator = start_in_thread("127.0.0.1", port)
+    endpoint = f"http://127.0.0.1:{port}"
     preset = os.environ.get("DEPOT_DEV_API_KEY")
     names = provision(
         endpoint, region, "depot-local-documents", "depot-local-content", "depot/local/api-keys",
@@ -60,7 +58,7 @@ def main() -> None:
         os.environ.setdefault("DEPOT_HOST", "127.0.0.1")
         serve()
     finally:
-        emulator.stop()
+        stop_emulator()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
 ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 MAX_METADATA_ENTRIES = 32
@@ -25,7 +32,25 @@ MetadataKey = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ]
 MetadataValue = Annotated[str, StringConstraints(max_length=256)]
-Metadata = dict[MetadataKey, MetadataValue]
+
+
+def _metadata_schema(value_type: str | list[str]) -> WithJsonSchema:
+    # Stated in full: pydantic would emit patternProperties, which lets any key that does
+    # not match the pattern through with any value, so clients and fuzzers misread it.
+    return WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_METADATA_ENTRIES,
+            "propertyNames": {"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "maxLength": 64},
+            "additionalProperties": {"type": value_type, "maxLength": 256},
+        }
+    )
+
+
+Metadata = Annotated[dict[MetadataKey, MetadataValue], _metadata_schema("string")]
+MetadataPatch = Annotated[
+    dict[MetadataKey, MetadataValue | None], _metadata_schema(["string", "null"])
+]
 
 
 def check_name(name: str) -> str:
@@ -77,7 +102,7 @@ class DocumentPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: DocumentName | None = None
-    metadata: dict[MetadataKey, MetadataValue | None] | None = None
+    metadata: MetadataPatch | None = None
 
     @field_validator("name")
     @classmethod

@@ -76,6 +76,12 @@ def pending_pk(doc_id: str) -> str:
     return f"PENDING#{int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % PENDING_SHARDS}"
 
 
+def utc_now() -> datetime:
+    """Now, at the millisecond precision stored, so a response equals a later read."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

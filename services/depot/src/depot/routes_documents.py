@@ -8,7 +8,6 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
@@ -44,7 +43,7 @@ from depot.problems import (
     invalid,
     not_found,
 )
-from depot.repository import StoredDocument, VersionConflictError
+from depot.repository import StoredDocument, VersionConflictError, utc_now
 from depot.runtime import Runtime
 from depot.storage import ContentTooLargeError, DigestMismatchError
 
@@ -154,7 +153,7 @@ async def create_document(
         replay = await _claim_or_replay(runtime, principal, idempotency_key, fingerprint)
         if replay is not None:
             return replay
-    now = datetime.now(UTC)
+    now = utc_now()
     document = StoredDocument(
         tenant=principal.tenant,
         id=str(ULID()),
@@ -303,9 +302,7 @@ async def patch_document(
         except ValueError as exc:
             raise invalid("body.metadata", str(exc)) from None
     try:
-        updated = await runtime.documents.update_metadata(
-            current, name, metadata, datetime.now(UTC)
-        )
+        updated = await runtime.documents.update_metadata(current, name, metadata, utc_now())
     except VersionConflictError:
         raise _stale() from None
     return _document_response(updated)
@@ -326,7 +323,7 @@ def _stale() -> Problem:
     responses=_problems(404, 408, 412, 413, 428),
     openapi_extra={
         "requestBody": {
-            "required": True,
+            "required": False,  # an empty body is a valid, zero-byte document
             "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
@@ -372,7 +369,7 @@ async def put_content(
         raise invalid("body", "the client disconnected before the body was complete") from None
     try:
         updated = await runtime.documents.commit_content(
-            current, stored.size, stored.sha256, stored.key, datetime.now(UTC)
+            current, stored.size, stored.sha256, stored.key, utc_now()
         )
     except VersionConflictError:
         await runtime.content.delete_quietly(stored.key)
@@ -392,11 +389,8 @@ def _content_too_large(limit: int) -> Problem:
 @router.get(
     "/{doc_id}/content",
     responses={
-        200: {
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            }
-        },
+        # Served with the content type the document was created with: any media type.
+        200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
         307: {"description": "Redirect to a short-lived presigned URL"},
         **_problems(404, 409),
     },
