@@ -72,6 +72,21 @@ def test_fast_burn_page_reaches_the_pager_webhook(
     assert "% of requests to depot" in alert["annotations"]["description"]
 
 
+def test_dependency_page_names_the_failing_backend(stack: Stack) -> None:
+    """The outcome values the rule counts as failures are the ones the service emits when
+    its backend is unreachable."""
+    wait_for(
+        "ServiceDependencyErrors at the depot-pager webhook",
+        lambda: bool(_delivered(stack, "depot-pager", "ServiceDependencyErrors")),
+        60,
+        stack,
+    )
+    backends = {
+        a["labels"]["backend"] for a in _delivered(stack, "depot-pager", "ServiceDependencyErrors")
+    }
+    assert backends & {"dynamodb", "s3"}, backends
+
+
 def test_the_outage_really_was_served_as_503(stack: Stack) -> None:
     assert stack.traffic is not None
     assert stack.traffic.statuses[201] > 0 and stack.traffic.statuses[503] > 0
