@@ -1,0 +1,16 @@
+# Reliability and performance proof: zero-downtime rolling updates behind nginx, AWS
+# faults (stop, hang, 5xx, throttling), kill -9 during uploads, concurrency, key
+# rotation under load, bad input at the proxy; and the benchmarks of `make bench`.
+SETUP_SCRIPTS += scripts/setup/loadtools.sh
+TEST_TARGETS += test-reliability
+LINT_TARGETS += lint-reliability
+
+.PHONY: test-reliability lint-reliability
+# xunit1: keeps the figures the tests record (requests, failures, latencies) in the report.
+test-reliability: ## Zero-downtime rollout (+ negative control), faults, kill -9, concurrency, key rotation, proxy limits.
+	$(PYTEST) tests/reliability -o junit_family=xunit1 --junitxml=$(REPORTS)/reliability.xml
+
+lint-reliability: ## ruff (lint + format check) and mypy on the reliability tests and benchmarks.
+	uv run --frozen ruff check tests/reliability
+	uv run --frozen ruff format --check tests/reliability
+	uv run --frozen mypy --ignore-missing-imports --explicit-package-bases tests/reliability
