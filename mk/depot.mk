@@ -1,6 +1,6 @@
 # The depot service: lint, types, unit + integration tests, contract fuzzing, local run.
 DEPOT := services/depot
-DEPOT_UV := uv run --frozen --project $(DEPOT)
+DEPOT_UV := uv run --frozen
 
 LINT_TARGETS += lint-depot
 TEST_TARGETS += test-depot
