@@ -23,6 +23,9 @@ CASES = [
     ),
     pytest.param("prod", ["--set image.tag="], "image.tag is empty", id="empty-tag"),
     pytest.param(
+        "dev", ["--set ingress.paths={/metrics}"], "/ingress/paths/0", id="metrics-on-public-alb"
+    ),
+    pytest.param(
         "prod",
         ["--set image.digest="],
         "image.digest is empty: set the sha256 digest",

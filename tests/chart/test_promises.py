@@ -252,8 +252,13 @@ def test_ingress_is_an_https_only_alb_with_acm_waf_and_a_modern_tls_policy(
     )
     assert notes[f"{ALB}target-type"] == "ip"
     assert notes[f"{ALB}healthcheck-path"] == "/readyz"
-    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend == {"name": "depot", "port": {"name": "http"}}
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert [p["path"] for p in paths] == ["/v1", "/docs", "/openapi.json"]
+    for path in paths:
+        assert path["backend"]["service"] == {"name": "depot", "port": {"name": "http"}}
+    # Tags the ALB so its CloudWatch metrics can be attributed to this service's alerts.
+    assert notes[f"{ALB}tags"] == "namespace=depot,service=depot"
+
 
 
 # --- pod security ------------------------------------------------------------------
