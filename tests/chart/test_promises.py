@@ -260,7 +260,6 @@ def test_ingress_is_an_https_only_alb_with_acm_waf_and_a_modern_tls_policy(
     assert notes[f"{ALB}tags"] == "namespace=depot,service=depot"
 
 
-
 # --- pod security ------------------------------------------------------------------
 
 
