@@ -101,6 +101,18 @@ def _cloudwatch_servicemonitor() -> str:
     return HEADER.format(source="observability/exporters/alb-relabel.yaml") + dump(resource)
 
 
+def _cloudwatch_exporter_values() -> str:
+    """Shared values of the exporter add-on, carrying the exporter config verbatim."""
+    values = {
+        "config": (OBS / "exporters" / "cloudwatch.yaml").read_text(),
+        # The generated ServiceMonitor above carries the ALB tag relabelling.
+        "serviceMonitor": {"enabled": False},
+        # IRSA: each environment's file adds the role ARN (read-only CloudWatch + tags).
+        "serviceAccount": {"create": True, "name": "cloudwatch-exporter"},
+    }
+    return HEADER.format(source="observability/exporters/cloudwatch.yaml") + dump(values)
+
+
 def outputs() -> dict[Path, str]:
     files: dict[Path, str] = {
         ROOT / "charts/service/templates/prometheusrule.yaml": rules.render_helm_template(),
@@ -108,6 +120,9 @@ def outputs() -> dict[Path, str]:
         GITOPS / "alertmanager/config.yaml": _alertmanager_secret(),
         GITOPS / "logging/alloy-config.yaml": _alloy_configmap(),
         GITOPS / "exporters/cloudwatch-servicemonitor.yaml": _cloudwatch_servicemonitor(),
+        ROOT / "gitops/platform/addons/values/cloudwatch-exporter.yaml": (
+            _cloudwatch_exporter_values()
+        ),
     }
     for board in dashboards.all_dashboards():
         files[OBS / "dashboards" / f"{board.uid}.json"] = dashboards.json_text(board)
