@@ -214,8 +214,9 @@ class Replica:
         if not self.alive():
             return
         assert self.process is not None
-        self.process.send_signal(signal.SIGINT)  # a second signal skips the drain
         self.process.send_signal(signal.SIGINT)
+        time.sleep(0.2)  # two signals at once would be coalesced into one
+        self.process.send_signal(signal.SIGINT)  # the second one skips the drain
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -1,0 +1,219 @@
+"""A fault-injecting HTTP proxy between the service and the AWS emulator.
+
+The one stand-in of these tests: the emulator cannot be told to answer 5xx or to
+throttle, and a real endpoint that refuses connections would lose the emulator's state
+if the emulator itself were killed. So the service's AWS_ENDPOINT_URL points here; every
+request is forwarded unchanged to the emulator unless a fault is set:
+
+- `refuse`: the listener closes (connection refused), as when an endpoint is gone;
+- `500` / `503`: the AWS error shape of the backend (DynamoDB JSON, S3 XML);
+- `throttle`: DynamoDB's `ThrottlingException` (HTTP 400, JSON) or S3's `SlowDown` (503).
+
+Faults apply to the chosen backends only, for every request or a fixed fraction of
+them (deterministic: every n-th), so each run is the same. A hang is the emulator's own
+(SIGSTOP behind the proxy): accepted connections that never answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from tests.support.tools import free_port
+
+FaultKind = Literal["500", "503", "throttle"]
+_DDB_ERROR = "com.amazonaws.dynamodb.v20120810#"
+# Headers this hop sets itself (or that describe only one hop).
+_HOP_BY_HOP = {
+    "connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "server",
+    "date",
+}  # fmt: skip
+
+
+def backend_of(target: str | None) -> str:
+    """Which AWS service a request is for (JSON protocols name it in X-Amz-Target)."""
+    if target and target.startswith("DynamoDB_"):
+        return "dynamodb"
+    if target and target.startswith("secretsmanager."):
+        return "secretsmanager"
+    return "s3"
+
+
+def fault_response(kind: FaultKind, backend: str) -> tuple[int, str, bytes]:
+    """(status, content type, body) exactly as the real service shapes that error."""
+    if backend in ("dynamodb", "secretsmanager"):
+        code = {
+            "500": "InternalServerError",
+            "503": "ServiceUnavailable",
+            "throttle": "ThrottlingException",
+        }[kind]
+        status = 400 if kind == "throttle" else int(kind)
+        prefix = _DDB_ERROR if backend == "dynamodb" else ""
+        body = json.dumps({"__type": f"{prefix}{code}", "message": "injected by the test"})
+        return status, "application/x-amz-json-1.0", body.encode()
+    code, status = {
+        "500": ("InternalError", 500),
+        "503": ("ServiceUnavailable", 503),
+        "throttle": ("SlowDown", 503),
+    }[kind]
+    xml = f"<Error><Code>{code}</Code><Message>injected by the test</Message></Error>"
+    return status, "application/xml", f'<?xml version="1.0" encoding="UTF-8"?>\n{xml}'.encode()
+
+
+@dataclass
+class Fault:
+    kind: FaultKind
+    backends: frozenset[str] = frozenset({"dynamodb"})
+    every: int = 1  # inject into every n-th request of those backends (1: all)
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, port: int | None = None) -> None:
+        parts = urlsplit(upstream)
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.port = port or free_port()
+        self.fault: Fault | None = None
+        self.forwarded: Counter[str] = Counter()  # "backend:operation" reaching the emulator
+        self.injected: Counter[str] = Counter()
+        self._seen = 0
+        self._lock = threading.Lock()
+        self._server: _TrackingServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FaultProxy:
+        proxy = self
+
+        class Handler(_ForwardingHandler):
+            owner = proxy
+
+        server = _TrackingServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = server
+        return self
+
+    def refuse(self) -> None:
+        """Close the listener: new connections are refused until `start()` again."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            # Kept-alive connections would go on being served: cut them as a dead host would.
+            self._server.cut_connections()
+            self._server = None
+
+    def stop(self) -> None:
+        self.refuse()
+
+    def set_fault(self, fault: Fault | None) -> None:
+        with self._lock:
+            self.fault = fault
+            self._seen = 0
+
+    def decide(self, backend: str) -> FaultKind | None:
+        with self._lock:
+            fault = self.fault
+            if fault is None or backend not in fault.backends:
+                return None
+            self._seen += 1
+            return fault.kind if self._seen % fault.every == 0 else None
+
+    def count(self, counter: Counter[str], key: str) -> None:
+        with self._lock:
+            counter[key] += 1
+
+
+class _TrackingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def cut_connections(self) -> None:
+        with self._connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
+class _ForwardingHandler(BaseHTTPRequestHandler):
+    owner: FaultProxy
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        return  # the emulator and the service log; the proxy stays quiet
+
+    def _handle(self) -> None:
+        body = self._read_body()
+        target = self.headers.get("X-Amz-Target")
+        backend = backend_of(target)
+        operation = (target or "").rsplit(".", 1)[-1] or f"{self.command}"
+        kind = self.owner.decide(backend)
+        if kind is not None:
+            self.owner.count(self.owner.injected, f"{backend}:{operation}")
+            status, content_type, payload = fault_response(kind, backend)
+            self._reply(status, [("Content-Type", content_type)], payload)
+            return
+        self.owner.count(self.owner.forwarded, f"{backend}:{operation}")
+        connection = http.client.HTTPConnection(
+            self.owner.upstream_host, self.owner.upstream_port, timeout=60
+        )
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+            if body is not None:
+                headers["Content-Length"] = str(len(body))
+            connection.request(self.command, self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            passed = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
+            passed = [(k, v) for k, v in passed if k.lower() != "content-length"]
+            self._reply(response.status, passed, payload)
+        finally:
+            connection.close()
+
+    def _read_body(self) -> bytes | None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        return self.rfile.read(int(length)) if length else None
+
+    def _reply(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle  # noqa: N815 - stdlib's names
