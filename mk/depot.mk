@@ -10,7 +10,7 @@ lint-depot: ## ruff (lint + format check) and mypy --strict on the depot service
 	cd $(DEPOT) && $(DEPOT_UV) ruff check . && $(DEPOT_UV) ruff format --check . && $(DEPOT_UV) mypy
 
 test-depot: ## depot unit and integration tests (real moto server over HTTP).
-	cd $(DEPOT) && $(DEPOT_UV) pytest --junitxml=$(REPORTS)/depot.xml
+	cd $(DEPOT) && $(DEPOT_UV) pytest -n 2 --junitxml=$(REPORTS)/depot.xml
 
 run: setup ## Run depot on http://127.0.0.1:8080 (PORT overrides) against a local AWS emulator.
 	cd $(DEPOT) && exec $(DEPOT_UV) python -m depot.devserver
