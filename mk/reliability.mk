@@ -4,13 +4,20 @@
 SETUP_SCRIPTS += scripts/setup/loadtools.sh
 TEST_TARGETS += test-reliability
 LINT_TARGETS += lint-reliability
+BENCH_TARGETS += bench-depot
 
-.PHONY: test-reliability lint-reliability
+.PHONY: test-reliability lint-reliability bench-depot
 # xunit1: keeps the figures the tests record (requests, failures, latencies) in the report.
 test-reliability: ## Zero-downtime rollout (+ negative control), faults, kill -9, concurrency, key rotation, proxy limits.
 	$(PYTEST) tests/reliability -o junit_family=xunit1 --junitxml=$(REPORTS)/reliability.xml
 
 lint-reliability: ## ruff (lint + format check) and mypy on the reliability tests and benchmarks.
-	uv run --frozen ruff check tests/reliability
-	uv run --frozen ruff format --check tests/reliability
-	uv run --frozen mypy --ignore-missing-imports --explicit-package-bases tests/reliability
+	uv run --frozen ruff check tests/reliability bench
+	uv run --frozen ruff format --check tests/reliability bench
+	uv run --frozen mypy --ignore-missing-imports --explicit-package-bases tests/reliability bench
+
+# One run, about 4 minutes: floors, depot endpoints at 1-64 connections, start-up, memory,
+# the bare boto3 call, and a long rollout at 200 requests/s. BENCH_ARGS=--strict fails
+# the target when a performance target is missed.
+bench-depot: ## Throughput, latency, CPU/request vs same-run floors, start-up, memory, long rollout; writes bench/results/.
+	uv run --frozen --project $(CURDIR) python -m bench $(BENCH_ARGS)

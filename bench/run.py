@@ -1,0 +1,204 @@
+"""`make bench`: one run on this machine, every figure beside its same-run floor.
+
+- Throughput and p50/p99 latency of depot's main endpoints at increasing concurrency
+  (wrk on one core, the server alone on the other).
+- Service CPU per request, against the floors measured in the same run: a bare
+  hello-world on the same framework and server (FastAPI on uvicorn), raw Starlette and
+  Litestar for the framework comparison, and one bare boto3 GetItem.
+- Start-up to ready, resident memory per worker, the image size (when the container
+  test measured it), and a long zero-downtime rollout at 200+ requests/s.
+Writes bench/results/bench-<time>.json, latest.json and a PNG; prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.procstat import cpu_seconds, rss_mib
+from bench.servers import LOAD_CORE, SERVER_CORE, hello_server, start_to_ready
+from bench.wrk import WrkResult, run_wrk
+from tests.reliability.procs import DEPOT_PYTHON, Emulator, Replica, provision
+from tests.reliability.rollout import RolloutPlan, run_rollout
+from tests.reliability.timings import chart_timings
+from tests.support.tools import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+CONCURRENCY = (1, 8, 32, 64)
+FLOOR_CONNECTIONS = 64
+TARGETS = {"livez_vs_hello_ratio": 0.60, "start_to_ready_seconds": 1.5, "rss_mib": 100.0}
+
+
+def measure(url: str, pid: int, connections: int, seconds: float, **wrk: Any) -> dict[str, Any]:
+    """One wrk run; the server's CPU over the same interval, per request."""
+    cpu_before = cpu_seconds(pid)
+    result: WrkResult = run_wrk(
+        url, connections=connections, seconds=seconds, core=LOAD_CORE, **wrk
+    )
+    cpu = cpu_seconds(pid) - cpu_before
+    return {
+        "connections": connections,
+        "requests": result.requests,
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.p50_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "errors": result.errors,
+        "server_cpu_ms_per_request": round(1000 * cpu / max(result.requests, 1), 3),
+        "server_cpu_utilisation": round(cpu / result.seconds, 2) if result.seconds else 0,
+    }
+
+
+def floors(log_dir: Path, seconds: float) -> dict[str, Any]:
+    out = {}
+    for name, module in (
+        ("fastapi", "hello_fastapi"),
+        ("starlette", "hello_starlette"),
+        ("litestar", "hello_litestar"),
+    ):
+        with hello_server(module, log_dir) as (url, pid):
+            run_wrk(url, connections=FLOOR_CONNECTIONS, seconds=1, core=LOAD_CORE)  # warm-up
+            out[name] = measure(url, pid, FLOOR_CONNECTIONS, seconds)
+            out[name]["rss_mib"] = round(rss_mib(pid), 1)
+        print(f"  hello-world {name}: {out[name]['rps']} req/s", flush=True)
+    return out
+
+
+def boto_floor(endpoint: str, table: str) -> dict[str, Any]:
+    script = ROOT / "bench" / "apps" / "boto_floor.py"
+    argv = ["taskset", "-c", str(SERVER_CORE), str(DEPOT_PYTHON), str(script), endpoint, table]
+    out = subprocess.run(
+        [*argv, "500"], capture_output=True, text=True, check=True, timeout=300,
+        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )  # fmt: skip
+    return dict(json.loads(out.stdout))
+
+
+def depot_endpoints(replica: Replica, key: str, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    auth = {"Authorization": f"Bearer {key}"}
+    created = httpx.post(f"{replica.url}/v1/documents", json={"name": "bench"}, headers=auth)
+    created.raise_for_status()
+    doc = created.json()["id"]
+    assert replica.process is not None
+    pid = replica.process.pid
+    cases: dict[str, dict[str, Any]] = {
+        "GET /livez": {"url": f"{replica.url}/livez"},
+        "GET /v1/documents/{id}": {"url": f"{replica.url}/v1/documents/{doc}", "headers": auth},
+        "POST /v1/documents": {
+            "url": f"{replica.url}/v1/documents",
+            "headers": auth,
+            "method": "POST",
+            "body": '{"name": "bench"}',
+            "content_type": "application/json",
+        },
+    }
+    out: dict[str, Any] = {}
+    for name, case in cases.items():
+        url = case.pop("url")
+        run_wrk(url, connections=8, seconds=1, core=LOAD_CORE, **case)  # warm-up
+        out[name] = [measure(url, pid, c, seconds, **case) for c in CONCURRENCY]
+        best = max(point["rps"] for point in out[name])
+        print(f"  depot {name}: up to {best} req/s", flush=True)
+    return out
+
+
+def long_rollout(workdir: Path, resources: Any) -> dict[str, Any]:
+    import shutil
+
+    timings = chart_timings()
+    plan = RolloutPlan(
+        replicas=3, rate=200, load_workers=24,
+        pre_stop=timings.pre_stop_seconds, drain=timings.drain_seconds,
+        shutdown=timings.shutdown_timeout_seconds, grace=timings.grace_seconds,
+        readiness_period=timings.readiness_period_seconds,
+    )  # fmt: skip
+    nginx = shutil.which("nginx")
+    if nginx is None:
+        return {"skipped": "nginx not installed (scripts/setup/loadtools.sh)"}
+    result = run_rollout(workdir, nginx, resources, plan)
+    summary = result.load.summary()
+    latencies = sorted(o.seconds for o in result.load.outcomes)
+    return {
+        "target_rate": plan.rate,
+        "achieved_rate": round(summary["requests"] / result.seconds, 1),
+        "seconds": round(result.seconds, 1),
+        "requests": summary["requests"],
+        "failed": summary["failed"],
+        "acknowledged_writes": summary["acknowledged_writes"],
+        "lost_writes": len(result.lost),
+        "old_replica_exit_codes": sorted({str(c) for c in result.exits.values()}),
+        "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
+        "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        "note": "bounded by the emulator (serialised moto, a few hundred operations/s)",
+    }
+
+
+def image_size() -> dict[str, Any] | str:
+    path = ROOT / ".cache" / "reports" / "image-size.json"
+    if not path.exists():
+        return "not measured in this run (run make test-container first)"
+    return dict(json.loads(path.read_text()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
+    parser.add_argument("--no-rollout", action="store_true", help="skip the long rollout")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    results: dict[str, Any] = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with tempfile.TemporaryDirectory(prefix="depot-bench-") as tmp:
+        work = Path(tmp)
+        print("floors (bare hello-world, one uvicorn worker on one core):", flush=True)
+        results["floors"] = floors(work, args.seconds)
+        emulator = Emulator(work).start()
+        try:
+            # The emulator shares the load core: the service's core stays its own.
+            subprocess.run(["taskset", "-pc", str(LOAD_CORE), str(emulator.process.pid)],  # type: ignore[union-attr]
+                           check=True, capture_output=True)  # fmt: skip
+            resources = provision(emulator.url, ["acme"])
+            env = {**resources.env(), "DEPOT_LOG_LEVEL": "INFO"}  # as deployed
+            print("depot:", flush=True)
+            startup = start_to_ready(env, work, trials=5)
+            results["start_to_ready_seconds"] = {
+                "median": round(statistics.median(startup), 3),
+                "max": round(max(startup), 3),
+                "trials": [round(s, 3) for s in startup],
+            }
+            replica = Replica("bench", env, work).start(taskset=str(SERVER_CORE))
+            try:
+                assert replica.process is not None
+                results["rss_mib_idle"] = round(rss_mib(replica.process.pid), 1)
+                results["depot"] = depot_endpoints(replica, resources.keys["acme"], args.seconds)
+                results["rss_mib_after_load"] = round(rss_mib(replica.process.pid), 1)
+            finally:
+                replica.stop()
+            results["boto3_getitem_floor"] = boto_floor(emulator.url, resources.table)
+            if not args.no_rollout:
+                print("long zero-downtime rollout (200 req/s target):", flush=True)
+                results["rollout"] = long_rollout(work / "rollout", resources)
+        finally:
+            emulator.stop()
+    results["image"] = image_size()
+    results["capacity"] = report.capacity(results)
+    results["targets"] = report.verdicts(results, TARGETS)
+    results["bench_seconds"] = round(time.time() - started, 1)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(started))
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
+    report.plot(results, RESULTS / "throughput-latency.png")
+    print(report.tables(results))
+    print(f"written: bench/results/bench-{stamp}.json, latest.json, throughput-latency.png")
+    if args.strict and not all(v["met"] for v in results["targets"].values()):
+        sys.exit(1)
