@@ -5,8 +5,3 @@
 # load generator to different cores so each measurement owns one core).
 source "$(dirname "$0")/lib.sh"
 apt_install nginx-light wrk util-linux
-# The Debian package starts a system nginx on port 80; the tests run their own instances
-# with their own configuration and never need it.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
-  systemctl stop nginx >/dev/null 2>&1 || true
-fi
