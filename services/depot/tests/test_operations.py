@@ -43,7 +43,10 @@ def test_livez_and_readyz_report_state_and_dependencies(depot) -> None:
 def test_metrics_use_route_templates_and_slo_buckets(acme, depot) -> None:
     doc = create(acme)
     acme.get(f"/v1/documents/{doc['id']}")
+    acme.request("PROPFIND", "/v1/documents")  # methods outside the known set share a label
     text = httpx.get(f"{depot.url}/metrics").text
+    assert 'method="PROPFIND"' not in text
+    assert 'http_requests_total{method="OTHER",route="/v1/documents",status="405"}' in text
     assert 'http_requests_total{method="GET",route="/v1/documents/{doc_id}",status="200"}' in text
     assert doc["id"] not in text, "no raw ids in labels"
     assert "acme" not in text, "no tenants in labels"

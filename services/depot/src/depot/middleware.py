@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -26,6 +27,9 @@ access_log = get_logger("depot.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _QUIET_ROUTES = frozenset({"/livez", "/readyz", "/metrics"})
+# Any token is a valid HTTP method; only these become label values, so a client cannot
+# create new time series by inventing methods.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 CONTENT_ROUTE = re.compile(r"^/v1/documents/[^/]+/content/?$")
 
 
@@ -49,6 +53,9 @@ class RequestObservability:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Probes arrive every few seconds from every kubelet and load balancer; their log
+        # lines only matter when debugging, so skip building them at all otherwise.
+        self.log_quiet_routes = logging.getLogger("depot.access").isEnabledFor(logging.DEBUG)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,10 +97,13 @@ class RequestObservability:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
-        method = scope["method"]
+        method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
         self.metrics.http_requests.labels(method, template, str(status)).inc()
         self.metrics.http_duration.labels(method, template, str(status)).observe(seconds)
-        log = access_log.debug if template in _QUIET_ROUTES and status < 500 else access_log.info
+        quiet = template in _QUIET_ROUTES and status < 500
+        if quiet and not self.log_quiet_routes:
+            return
+        log = access_log.debug if quiet else access_log.info
         log(
             "request",
             method=method,
