@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.lifecycle import RootRun, run_shared
+from tests.infra.lifecycle import RootRun, plan_root, run_dev, run_shared
 from tests.infra.tf import terraform_binary
 from tests.support.moto import MotoServer, start_moto
 
@@ -31,10 +31,21 @@ def root_runs(
         servers.append(server)
         return workdir, server
 
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="root")
+    # The slow steps are mostly waits (provider polling, emulator latency), so four roots
+    # overlap well even on two cores.
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="root")
     try:
+        dev_dir, dev_moto = emulator("dev")
         shared_dir, shared_moto = emulator("shared")
-        futures = {"shared": pool.submit(run_shared, terraform, shared_dir, shared_moto)}
+        plan_dir, plan_moto = emulator("plans")
+        futures = {
+            "dev": pool.submit(run_dev, terraform, dev_dir, dev_moto),
+            "shared": pool.submit(run_shared, terraform, shared_dir, shared_moto),
+            "prod-plan": pool.submit(plan_root, terraform, plan_dir / "prod", plan_moto, "prod"),
+            "staging-plan": pool.submit(
+                plan_root, terraform, plan_dir / "staging", plan_moto, "staging"
+            ),
+        }
         yield futures
     finally:
         pool.shutdown(wait=True)
@@ -45,3 +56,18 @@ def root_runs(
 @pytest.fixture(scope="session")
 def shared_run(root_runs: dict[str, Future[RootRun]]) -> RootRun:
     return root_runs["shared"].result()
+
+
+@pytest.fixture(scope="session")
+def dev_run(root_runs: dict[str, Future[RootRun]]) -> RootRun:
+    return root_runs["dev"].result()
+
+
+@pytest.fixture(scope="session")
+def prod_plan(root_runs: dict[str, Future[RootRun]]) -> RootRun:
+    return root_runs["prod-plan"].result()
+
+
+@pytest.fixture(scope="session")
+def staging_plan(root_runs: dict[str, Future[RootRun]]) -> RootRun:
+    return root_runs["staging-plan"].result()

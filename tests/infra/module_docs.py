@@ -1,8 +1,9 @@
-"""The inputs/outputs tables of the module READMEs, generated from the .tf files.
+"""Generated documentation: the inputs/outputs tables of the module READMEs (from the
+.tf files) and the environments side by side in docs/infra.md (from the tfvars).
 
-`python -m tests.infra.module_docs --write` (or `make infra-docs`) rewrites the part of
-each infra/modules/*/README.md between the BEGIN/END markers; the tests fail when a
-README is stale, as terraform-docs would in CI.
+`python -m tests.infra.module_docs --write` (or `make infra-docs`) rewrites the parts
+between the BEGIN/END markers; the tests fail when one is stale, as terraform-docs would
+in CI.
 """
 
 from __future__ import annotations
@@ -60,6 +61,46 @@ def render(readme: Path) -> str:
     return head + tables(readme.parent) + tail
 
 
+ENV_DOC = ROOT / "docs" / "infra.md"
+ENV_BEGIN, ENV_END = "<!-- BEGIN_ENVIRONMENTS -->", "<!-- END_ENVIRONMENTS -->"
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+def tfvars(environment: str) -> dict[str, str]:
+    """name => value text of one root's terraform.tfvars (blocks collapsed to one line)."""
+    text = (ROOT / "infra" / "live" / environment / "terraform.tfvars").read_text()
+    values: dict[str, str] = {}
+    for match in re.finditer(r"^([a-z_]+)\s*=\s*(.*?)(?=^[a-z_]+\s*=|\Z)", text, re.M | re.S):
+        lines = [line.split("#", 1)[0].strip() for line in match.group(2).splitlines()]
+        values[match.group(1)] = " ".join(line for line in lines if line)
+    return values
+
+
+def environment_table() -> str:
+    per_env = {env: tfvars(env) for env in ENVIRONMENTS}
+    names = list(per_env["dev"])
+    rows = [
+        "| variable | " + " | ".join(ENVIRONMENTS) + " |",
+        "|---" * (len(ENVIRONMENTS) + 1) + "|",
+    ]
+    for name in names:
+        cells = [f"`{_cell(per_env[env].get(name, '(unset)'))}`" for env in ENVIRONMENTS]
+        rows.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join([ENV_BEGIN, *rows, ENV_END])
+
+
+def render_environment_doc() -> str:
+    current = ENV_DOC.read_text()
+    if ENV_BEGIN not in current or ENV_END not in current:
+        raise ValueError(f"{ENV_DOC}: add the markers {ENV_BEGIN} and {ENV_END}")
+    head, rest = current.split(ENV_BEGIN, 1)
+    return head + environment_table() + rest.split(ENV_END, 1)[1]
+
+
+def stale_environment_table() -> bool:
+    return ENV_DOC.read_text() != render_environment_doc()
+
+
 def stale() -> list[Path]:
     return [r for r in sorted(MODULES.glob("*/README.md")) if r.read_text() != render(r)]
 
@@ -68,8 +109,9 @@ def main(argv: list[str]) -> int:
     if "--write" in argv:
         for readme in sorted(MODULES.glob("*/README.md")):
             readme.write_text(render(readme))
+        ENV_DOC.write_text(render_environment_doc())
         return 0
-    out_of_date = stale()
+    out_of_date = stale() + ([ENV_DOC] if stale_environment_table() else [])
     for path in out_of_date:
         print(f"stale: {path.relative_to(ROOT)} (run make infra-docs)")
     return 1 if out_of_date else 0

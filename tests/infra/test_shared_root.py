@@ -157,4 +157,5 @@ def test_second_plan_shows_no_changes(run: RootRun) -> None:
 
 
 def test_destroy_leaves_nothing_behind(run: RootRun) -> None:
+    assert run.snapshot["state_after_destroy"] == []
     assert run.leftovers == {}, run.leftovers

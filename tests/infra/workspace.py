@@ -77,6 +77,11 @@ def _provider_block(endpoint: str, alias: str | None) -> str:
         "  endpoints {\n"
         f"{endpoints}\n"
         "  }\n"
+        # The emulator does not return tags for every service (AWS Backup among them), so
+        # provider-wide default tags would show as drift on every plan.
+        "  default_tags {\n"
+        "    tags = {}\n"
+        "  }\n"
         "}\n"
     )
 

@@ -20,7 +20,6 @@ locals {
 resource "aws_kms_key" "data" {
   description             = "${local.name}: S3 content, DynamoDB table and API-key secret"
   enable_key_rotation     = true
-  rotation_period_in_days = 365
   deletion_window_in_days = var.kms_deletion_window_days
   # AWS's documented default key policy: the account administers and uses the key
   # through IAM, and use is then granted per principal (e.g. the service's role). A key

@@ -1,0 +1,34 @@
+# prod: one NAT per AZ, private API endpoint only, read-only developers, deletion
+# protection, long retention, backups copied to a second region.
+account_id        = "333333333333"
+environment       = "prod"
+services          = ["depot"]
+github_repository = "example-org/depot-platform"
+state_account_id  = "444444444444"
+
+availability_zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+vpc_cidr           = "10.30.0.0/16"
+nat_gateway_count  = 3
+
+kubernetes_version             = "1.33"
+cluster_endpoint_public_access = false
+cluster_public_access_cidrs    = []
+system_node_group = {
+  instance_types = ["m6i.large"]
+  min_size       = 3
+  max_size       = 6
+  desired_size   = 3
+}
+
+platform_admin_role_arns = ["arn:aws:iam::333333333333:role/AWSReservedSSO_PlatformAdmin_0123456789abcdef"]
+developer_role_arns      = ["arn:aws:iam::333333333333:role/AWSReservedSSO_Developer_0123456789abcdef"]
+developer_access         = "view"
+
+dns_zone_name  = "prod.example.com"
+waf_rate_limit = 5000
+
+deletion_protection         = true
+log_retention_days          = 365
+trail_retention_days        = 2557
+backup_retention_days       = 35
+backup_copy_to_other_region = true

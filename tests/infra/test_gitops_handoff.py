@@ -1,0 +1,179 @@
+"""The hand-off from Terraform to the GitOps values: what an environment's values files
+say about its AWS resources must be what Terraform creates there.
+
+dev is checked against the outputs of the applied root (the emulator's account id
+123456789012 replaced by dev's 111111111111); staging and prod against their plans (the
+planned names, in the account of their terraform.tfvars). Certificate and web ACL ARNs
+end in ids AWS assigns at creation, so only everything before the id is compared.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.infra.lifecycle import RootRun
+from tests.infra.plans import planned
+from tests.infra.workspace import EMULATOR_ACCOUNT_ID, INFRA
+from tests.support.tools import ROOT
+
+pytestmark = pytest.mark.slow
+
+GITOPS = ROOT / "gitops"
+SERVICE = "depot"
+
+
+def account_of(environment: str) -> str:
+    tfvars = (INFRA / "live" / environment / "terraform.tfvars").read_text()
+    match = re.search(r'^account_id\s*=\s*"(\d{12})"', tfvars, re.M)
+    assert match, f"infra/live/{environment}/terraform.tfvars has no account_id"
+    return match.group(1)
+
+
+def substitute(value: Any, account: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(EMULATOR_ACCOUNT_ID, account)
+    if isinstance(value, list):
+        return [substitute(v, account) for v in value]
+    if isinstance(value, dict):
+        return {k: substitute(v, account) for k, v in value.items()}
+    return value
+
+
+def load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        pytest.skip(f"{path.relative_to(ROOT)} does not exist yet")
+    return dict(yaml.safe_load(path.read_text()) or {})
+
+
+def service_values(environment: str) -> dict[str, Any]:
+    """The service's values for one environment: shared file, then environment file."""
+    shared = load(GITOPS / "services" / f"{SERVICE}.yaml")
+    env = load(GITOPS / "environments" / environment / f"{SERVICE}.yaml")
+    merged = {**shared, **env}
+    merged["env"] = {**shared.get("env", {}), **env.get("env", {})}
+    return merged
+
+
+def assert_service_values_match(values: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert values["serviceAccount"]["roleArn"] == expected["serviceAccount"]["roleArn"]
+    for name, value in expected["env"].items():
+        assert values["env"].get(name) == value, f"env.{name}"
+    assert values["ingress"]["host"] == expected["ingress"]["host"]
+    assert values["networkPolicy"]["ingressCidrs"] == expected["networkPolicy"]["ingressCidrs"]
+
+
+def arn_prefix(arn: str) -> str:
+    """An ARN without its AWS-assigned id (the last path segment)."""
+    return arn.rsplit("/", 1)[0] + "/"
+
+
+# --- dev: against the applied root's outputs.
+
+
+@pytest.fixture(scope="module")
+def dev(dev_run: RootRun) -> dict[str, Any]:
+    return dict(substitute(dev_run.require().outputs, account_of("dev")))
+
+
+def test_dev_service_values_match_the_applied_root(dev: dict[str, Any]) -> None:
+    expected = dev["gitops_values"][SERVICE]
+    values = service_values("dev")
+    assert_service_values_match(values, expected)
+    assert arn_prefix(values["ingress"]["certificateArn"]) == arn_prefix(
+        expected["ingress"]["certificateArn"]
+    )
+    assert arn_prefix(values["ingress"]["wafAclArn"]) == arn_prefix(
+        expected["ingress"]["wafAclArn"]
+    )
+
+
+def addon_roles(environment: str) -> dict[str, str]:
+    folder = GITOPS / "platform" / "addons" / "environments" / environment
+    if not folder.is_dir():
+        pytest.skip(f"{folder.relative_to(ROOT)} does not exist yet")
+    return {
+        path.stem: load(path)["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+        for path in sorted(folder.glob("*.yaml"))
+        if "serviceAccount" in load(path)
+    }
+
+
+def test_dev_addon_roles_and_loki_bucket_match_the_applied_root(dev: dict[str, Any]) -> None:
+    roles = addon_roles("dev")
+    assert roles, "no add-on declares an IRSA role"
+    for component, arn in roles.items():
+        assert dev["platform_roles"].get(component) == arn, component
+    loki = load(GITOPS / "platform" / "addons" / "environments" / "dev" / "loki.yaml")
+    assert set(loki["loki"]["storage"]["bucketNames"].values()) == {dev["loki_bucket_name"]}
+    alb = load(
+        GITOPS
+        / "platform"
+        / "addons"
+        / "environments"
+        / "dev"
+        / "aws-load-balancer-controller.yaml"
+    )
+    assert alb["clusterName"] == dev["cluster_name"]
+
+
+def test_karpenter_node_class_matches_the_applied_root(dev: dict[str, Any]) -> None:
+    node_class = load(GITOPS / "platform" / "karpenter" / "nodeclass.yaml")["spec"]
+    assert node_class["role"] == dev["karpenter"]["node_role_name"]
+    tag = dev["karpenter"]["discovery_tag"]
+    for terms in (node_class["subnetSelectorTerms"], node_class["securityGroupSelectorTerms"]):
+        assert terms == [{"tags": {"karpenter.sh/discovery": tag}}]
+
+
+# --- staging and prod: against their plans.
+
+
+def planned_names(plan: dict[str, Any], resource_type: str, attribute: str) -> set[str]:
+    return {v[attribute] for v in planned(plan, resource_type).values() if v.get(attribute)}
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_planned_environment_matches_its_values(
+    environment: str, request: pytest.FixtureRequest
+) -> None:
+    run: RootRun = request.getfixturevalue(f"{environment}_plan").require(step="plan")
+    plan = run.snapshot["plan"]
+    account = account_of(environment)
+    values = service_values(environment)
+    roles = planned_names(plan, "aws_iam_role", "name")
+    assert f"{SERVICE}-{environment}" in roles
+    zone = next(iter(planned_names(plan, "aws_route53_zone", "name")))
+    expected = {
+        "serviceAccount": {"roleArn": f"arn:aws:iam::{account}:role/{SERVICE}-{environment}"},
+        "env": {
+            "DEPOT_TABLE_NAME": next(iter(planned_names(plan, "aws_dynamodb_table", "name"))),
+            "DEPOT_BUCKET_NAME": substitute(
+                f"{SERVICE}-{environment}-content-{EMULATOR_ACCOUNT_ID}", account
+            ),
+            "DEPOT_KEYS_SECRET_ID": next(
+                iter(planned_names(plan, "aws_secretsmanager_secret", "name"))
+            ),
+            "AWS_REGION": "eu-west-1",
+        },
+        "ingress": {"host": f"{SERVICE}.{zone}"},
+        "networkPolicy": {
+            "ingressCidrs": sorted(
+                v["cidr_block"] for a, v in planned(plan, "aws_subnet").items() if ".public[" in a
+            )
+        },
+    }
+    buckets = {substitute(name, account) for name in planned_names(plan, "aws_s3_bucket", "bucket")}
+    assert expected["env"]["DEPOT_BUCKET_NAME"] in buckets
+    assert_service_values_match(values, expected)
+    waf = next(iter(planned_names(plan, "aws_wafv2_web_acl", "name")))
+    assert (
+        arn_prefix(values["ingress"]["wafAclArn"])
+        == f"arn:aws:wafv2:eu-west-1:{account}:regional/webacl/{waf}/"
+    )
+    for component, arn in addon_roles(environment).items():
+        assert arn == f"arn:aws:iam::{account}:role/{SERVICE}-{environment}-{component}", component
+        assert f"{SERVICE}-{environment}-{component}" in roles, component
