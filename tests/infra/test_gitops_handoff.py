@@ -64,6 +64,8 @@ def assert_service_values_match(values: dict[str, Any], expected: dict[str, Any]
     for name, value in expected["env"].items():
         assert values["env"].get(name) == value, f"env.{name}"
     assert values["ingress"]["host"] == expected["ingress"]["host"]
+    # The role allows objects under tenants/ only (service-identity object_prefix).
+    assert values["env"].get("DEPOT_S3_PREFIX", "tenants") == "tenants"
     assert values["networkPolicy"]["ingressCidrs"] == expected["networkPolicy"]["ingressCidrs"]
 
 
