@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.lifecycle import RootRun, plan_root, run_dev, run_shared
+from tests.infra.lifecycle import RootRun, plan_root, reject_bad_inputs, run_dev, run_shared
 from tests.infra.tf import terraform_binary
 from tests.support.moto import MotoServer, start_moto
 
@@ -46,6 +46,10 @@ def root_runs(
                 plan_root, terraform, plan_dir / "staging", plan_moto, "staging"
             ),
         }
+        # Queued behind the others (four workers): the bad-input plans are quick.
+        futures["bad-inputs"] = pool.submit(
+            reject_bad_inputs, terraform, plan_dir / "bad", plan_moto
+        )
         yield futures
     finally:
         pool.shutdown(wait=True)
@@ -71,3 +75,8 @@ def prod_plan(root_runs: dict[str, Future[RootRun]]) -> RootRun:
 @pytest.fixture(scope="session")
 def staging_plan(root_runs: dict[str, Future[RootRun]]) -> RootRun:
     return root_runs["staging-plan"].result()
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(root_runs: dict[str, Future[RootRun]]) -> RootRun:
+    return root_runs["bad-inputs"].result()

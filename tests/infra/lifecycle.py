@@ -356,3 +356,39 @@ def plan_root(binary: str, workdir: Path, moto: MotoServer, environment: str) ->
             run.snapshot["plan"] = root.show_plan("p.tfplan")
 
     return guarded(run, body)
+
+
+# --- bad input: plans that must be refused, with a message naming the field.
+
+BAD_INPUTS: dict[str, list[str]] = {
+    "two NAT gateways": ["-var=nat_gateway_count=2"],
+    "an API endpoint open to the internet": ['-var=cluster_public_access_cidrs=["0.0.0.0/0"]'],
+    "a CI role given cluster access": [
+        f'-var=developer_role_arns=["arn:aws:iam::{EMULATOR_ACCOUNT_ID}:role/depot-ci-terraform-apply"]'
+    ],
+    "an unknown developer access level": ["-var=developer_access=admin"],
+    "the wrong account": ["-var=account_id=333333333333"],
+}
+
+
+def reject_bad_inputs(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
+    """Plan the dev root with one bad value at a time; keep each exit code and stderr."""
+    run = RootRun("infra/live/dev (bad inputs)")
+
+    def body() -> None:
+        infra = copy_infra(workdir)
+        root = emulator_root(binary, infra, "live/dev", moto, ("backup_copy",))
+        (root.workdir / "zz_local_backend_override.tf").write_text(PLAN_ONLY_BACKEND)
+        root.init()
+        for case, args in BAD_INPUTS.items():
+            account = (
+                []
+                if any(a.startswith("-var=account_id") for a in args)
+                else [f"-var=account_id={EMULATOR_ACCOUNT_ID}"]
+            )
+            result = root.run(
+                "plan", "-no-color", "-refresh=false", *account, *args, ok_codes=(0, 1, 2)
+            )
+            run.snapshot[case] = {"exit": result.returncode, "stderr": result.stderr}
+
+    return guarded(run, body)

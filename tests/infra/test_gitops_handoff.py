@@ -21,7 +21,8 @@ from tests.infra.plans import planned
 from tests.infra.workspace import EMULATOR_ACCOUNT_ID, INFRA
 from tests.support.tools import ROOT
 
-pytestmark = pytest.mark.slow
+# The first test waits for the roots' lifecycles (minutes), which run in the background.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 GITOPS = ROOT / "gitops"
 SERVICE = "depot"

@@ -14,7 +14,8 @@ from tests.infra import iam
 from tests.infra.lifecycle import RootRun
 from tests.infra.workspace import EMULATOR_ACCOUNT_ID
 
-pytestmark = pytest.mark.slow
+# The first test waits for the roots' lifecycles (minutes), which run in the background.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 ACCOUNT = EMULATOR_ACCOUNT_ID
 ENV_MANAGED_SERVICES = {

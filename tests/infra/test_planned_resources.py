@@ -14,7 +14,8 @@ import pytest
 from tests.infra.lifecycle import RootRun
 from tests.infra.plans import one, planned
 
-pytestmark = pytest.mark.slow
+# The first test waits for the roots' lifecycles (minutes), which run in the background.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 EKS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 

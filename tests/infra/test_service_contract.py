@@ -15,7 +15,8 @@ from tests.infra import iam
 from tests.infra.lifecycle import RootRun
 from tests.support.tools import ROOT
 
-pytestmark = pytest.mark.slow
+# The first test waits for the roots' lifecycles (minutes), which run in the background.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 SERVICE_SRC = ROOT / "services" / "depot" / "src" / "depot"
 
