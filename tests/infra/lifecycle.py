@@ -8,7 +8,6 @@ RootRun; the tests then only look at data.
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -17,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-from botocore.exceptions import ClientError
-
 from tests.infra import aws as awsmod
+from tests.infra.enforcement import s3_isolation_in_practice
+from tests.infra.snapshots import snapshot_dev, snapshot_shared
 from tests.infra.tf import Terraform
 from tests.infra.workspace import (
     EMULATOR_ACCOUNT_ID,
@@ -141,30 +139,9 @@ def run_shared(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
     return guarded(run, body)
 
 
-def snapshot_shared(aws: awsmod.Aws) -> dict[str, Any]:
-    ecr = aws.client("ecr")
-    repo = ecr.describe_repositories(repositoryNames=["depot"])["repositories"][0]
-    iam = aws.client("iam")
-    providers = [
-        iam.get_open_id_connect_provider(OpenIDConnectProviderArn=p["Arn"])
-        for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
-    ]
-    return {
-        "ecr_repository": repo,
-        "ecr_lifecycle": json.loads(
-            ecr.get_lifecycle_policy(repositoryName="depot")["lifecyclePolicyText"]
-        ),
-        "ecr_policy": json.loads(ecr.get_repository_policy(repositoryName="depot")["policyText"]),
-        "ecr_key": awsmod.kms_snapshot(aws, repo["encryptionConfiguration"]["kmsKey"]),
-        "roles": awsmod.all_roles(aws),
-        "oidc_providers": [{"url": p["Url"], "client_ids": p["ClientIDList"]} for p in providers],
-    }
-
-
 # --- dev: an environment root (network, EKS, service data and identity, edge, audit, CI).
 
 DEV_VARS = [f"-var=account_id={EMULATOR_ACCOUNT_ID}", "-var=aws_api_emulator=true"]
-FOREIGN_BUCKET = f"other-dev-content-{EMULATOR_ACCOUNT_ID}"
 
 
 def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
@@ -201,137 +178,6 @@ def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
         run.leftovers = awsmod.leftovers(before, awsmod.inventory(aws))
 
     return guarded(run, body)
-
-
-def snapshot_dev(aws: awsmod.Aws, outputs: dict[str, Any]) -> dict[str, Any]:
-    depot = outputs["services"]["depot"]
-    ddb, ec2, eks = aws.client("dynamodb"), aws.client("ec2"), aws.client("eks")
-    table = depot["table_name"]
-    secrets = aws.client("secretsmanager")
-    vpc_filter = [{"Name": "vpc-id", "Values": [outputs["vpc_id"]]}]
-    logs = aws.client("logs")
-    queue_url = aws.client("sqs").get_queue_url(
-        QueueName=outputs["karpenter"]["interruption_queue"]
-    )["QueueUrl"]
-    trail = aws.client("cloudtrail").describe_trails()["trailList"]
-    waf = aws.client("wafv2")
-    acl_id = outputs["waf_acl_arn"].rsplit("/", 1)[1]
-    return {
-        "roles": awsmod.all_roles(aws),
-        "key_admin_policy": awsmod.managed_policy_document(
-            aws, outputs["key_admin_policy_arns"]["depot"]
-        ),
-        "content_bucket": awsmod.bucket_snapshot(aws, depot["bucket_name"]),
-        "logs_bucket": awsmod.bucket_snapshot(aws, outputs["loki_bucket_name"]),
-        "data_key": awsmod.kms_snapshot(aws, depot["kms_alias"]),
-        "table": ddb.describe_table(TableName=table)["Table"],
-        "ttl": ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"],
-        "pitr": ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"],
-        "secret": secrets.describe_secret(SecretId=depot["secret_name"]),
-        "secret_value": json.loads(
-            secrets.get_secret_value(SecretId=depot["secret_name"])["SecretString"]
-        ),
-        "subnets": ec2.describe_subnets(Filters=vpc_filter)["Subnets"],
-        "nat_gateways": [
-            n
-            for n in ec2.describe_nat_gateways(Filters=vpc_filter)["NatGateways"]
-            if n["State"] == "available"
-        ],
-        "vpc_endpoints": ec2.describe_vpc_endpoints(Filters=vpc_filter)["VpcEndpoints"],
-        "flow_logs": ec2.describe_flow_logs(
-            Filters=[{"Name": "resource-id", "Values": [outputs["vpc_id"]]}]
-        )["FlowLogs"],
-        "cluster": eks.describe_cluster(name=outputs["cluster_name"])["cluster"],
-        "nodegroup": eks.describe_nodegroup(
-            clusterName=outputs["cluster_name"], nodegroupName="system"
-        )["nodegroup"],
-        "log_groups": {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]},
-        "queue": aws.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])[
-            "Attributes"
-        ],
-        "event_rules": {r["Name"]: r for r in aws.client("events").list_rules()["Rules"]},
-        "web_acl": waf.get_web_acl(Name=f"{outputs['cluster_name']}", Scope="REGIONAL", Id=acl_id)[
-            "WebACL"
-        ],
-        "certificate": aws.client("acm").describe_certificate(
-            CertificateArn=outputs["certificate_arn"]
-        )["Certificate"],
-        "trails": trail,
-        "backup_plans": aws.client("backup").list_backup_plans()["BackupPlansList"],
-    }
-
-
-def s3_isolation_in_practice(
-    moto: MotoServer, aws: awsmod.Aws, outputs: dict[str, Any]
-) -> dict[str, bool]:
-    """With the emulator enforcing IAM, act as the service's role: its own objects under
-    tenants/ work; outside the prefix, another service's bucket and ListBuckets do not.
-    (The emulator evaluates resource-scoped allows faithfully only for S3: the other
-    services' isolation is proven on the policy documents.)"""
-    depot = outputs["services"]["depot"]
-    own = depot["bucket_name"]
-    admin_s3 = aws.client("s3")
-    admin_s3.create_bucket(
-        Bucket=FOREIGN_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-    )
-    admin_s3.put_object(Bucket=FOREIGN_BUCKET, Key="tenants/t1/doc", Body=b"secret")
-    creds = aws.client("sts").assume_role(RoleArn=depot["role_arn"], RoleSessionName="isolation")[
-        "Credentials"
-    ]
-    as_role = awsmod.Aws(
-        moto.url,
-        {
-            "aws_access_key_id": creds["AccessKeyId"],
-            "aws_secret_access_key": creds["SecretAccessKey"],
-            "aws_session_token": creds["SessionToken"],
-        },
-    ).client("s3")
-    attempts: dict[str, Callable[[], Any]] = {
-        "put own tenants/ object": lambda: as_role.put_object(
-            Bucket=own, Key="tenants/t1/doc", Body=b"x"
-        ),
-        "get own tenants/ object": lambda: as_role.get_object(Bucket=own, Key="tenants/t1/doc"),
-        "put own object outside tenants/": lambda: as_role.put_object(
-            Bucket=own, Key="other/doc", Body=b"x"
-        ),
-        "get another service's object": lambda: as_role.get_object(
-            Bucket=FOREIGN_BUCKET, Key="tenants/t1/doc"
-        ),
-        "put into another service's bucket": lambda: as_role.put_object(
-            Bucket=FOREIGN_BUCKET, Key="tenants/t1/x", Body=b"x"
-        ),
-        "list all buckets": lambda: as_role.list_buckets(),
-    }
-    results: dict[str, bool] = {}
-    set_iam_enforcement(moto, on=True)
-    try:
-        for name, call in attempts.items():
-            results[name] = allowed(call)
-    finally:
-        set_iam_enforcement(moto, on=False)
-    for bucket in (own, FOREIGN_BUCKET):
-        awsmod.purge_bucket(aws, bucket)
-    admin_s3.delete_bucket(Bucket=FOREIGN_BUCKET)
-    return results
-
-
-def set_iam_enforcement(moto: MotoServer, *, on: bool) -> None:
-    httpx.post(
-        f"{moto.url}/moto-api/reset-auth",
-        content="0" if on else "inf",
-        headers={"Content-Type": "text/plain"},
-        timeout=10.0,
-    ).raise_for_status()
-
-
-def allowed(call: Callable[[], Any]) -> bool:
-    try:
-        call()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in {"AccessDenied", "AccessDeniedException", "403"}:
-            return False
-        raise
-    return True
 
 
 # --- prod and staging: planned (not applied) against the emulator with a local backend.
