@@ -8,7 +8,7 @@
 # discovered at run time (TF_PROVIDER_MIRROR, then the usual roots) so no machine path is
 # committed; the generated CLI config lives in .cache/terraform/cli.tfrc.
 source "$(dirname "$0")/lib.sh"
-TERRAFORM_MIN_MINOR=11          # use_lockfile (S3-native state locking) needs >= 1.10; tested on 1.11
+TERRAFORM_MIN_MINOR=11          # use_lockfile (S3-native state locking) is GA from 1.11
 AWS_PROVIDER_VERSION=5.100.0
 
 tf="$(command -v terraform || true)"
