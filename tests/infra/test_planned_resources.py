@@ -7,9 +7,11 @@ protection, read-only developers, cross-region backup copies)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.infra.lifecycle import RootRun
 from tests.infra.plans import one, planned
@@ -18,6 +20,7 @@ from tests.infra.plans import one, planned
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 EKS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +65,40 @@ def test_dev_access_entries_separate_admins_developers_and_give_ci_nothing(
     )
     admin = "arn:aws:iam::111111111111:role/AWSReservedSSO_PlatformAdmin_0123456789abcdef"
     developer = "arn:aws:iam::111111111111:role/AWSReservedSSO_Developer_0123456789abcdef"
-    assert access(dev_plan) == {
-        admin: ("AmazonEKSClusterAdminPolicy", "cluster", []),
-        developer: ("AmazonEKSEditPolicy", "namespace", ["depot"]),
+    # Only the admins hold an EKS access policy; developers are mapped to groups whose
+    # rights are the namespace's RoleBindings.
+    assert access(dev_plan) == {admin: ("AmazonEKSClusterAdminPolicy", "cluster", [])}
+    assert developer_groups(dev_plan) == {
+        developer: ["depot-developers-edit", "depot-developers-view"]
     }
     node_entries = [arn for arn, kind in entries.items() if kind == "EC2_LINUX"]
     assert [arn.rsplit("/", 1)[1] for arn in node_entries] == ["depot-karpenter-node"]
+
+
+def developer_groups(plan: dict[str, Any]) -> dict[str, list[str]]:
+    """principal => Kubernetes groups of every planned developer access entry."""
+    return {
+        v["principal_arn"]: sorted(v["kubernetes_groups"])  # a set in Terraform
+        for address, v in planned(plan, "aws_eks_access_entry").items()
+        if ".developer[" in address
+    }
+
+
+def test_every_developer_group_is_bound_in_a_namespace(
+    dev_plan: dict[str, Any], env_plan: tuple[str, dict[str, Any]]
+) -> None:
+    bound = {
+        subject["name"]
+        for path in (ROOT / "gitops" / "platform" / "namespaces").glob("*.yaml")
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc.get("kind") == "RoleBinding"
+        for subject in doc.get("subjects", [])
+        if subject.get("kind") == "Group"
+    }
+    for plan in (dev_plan, env_plan[1]):
+        groups = {g for gs in developer_groups(plan).values() for g in gs}
+        assert groups, "developers are mapped to groups"
+        assert groups <= bound, f"groups without a RoleBinding: {sorted(groups - bound)}"
 
 
 def test_cluster_creator_gets_no_admin(
@@ -110,8 +141,8 @@ def test_real_environments_run_one_nat_per_az_behind_a_private_endpoint(
     table = one(plan, "aws_dynamodb_table")
     assert table["deletion_protection_enabled"] is True
     assert one(plan, "aws_s3_bucket", "module.data")["force_destroy"] is False
-    developer = next(v for k, v in access(plan).items() if "Developer" in k)
-    assert developer == ("AmazonEKSViewPolicy", "cluster", [])
+    assert not [k for k in access(plan) if "Developer" in k], "developers hold no EKS policy"
+    assert list(developer_groups(plan).values()) == [["depot-developers-view"]]
 
 
 def test_prod_copies_backups_to_another_region(prod_plan: RootRun) -> None:

@@ -1,6 +1,10 @@
 # Who may reach the Kubernetes API. Humans and machines are separate entries with
 # separate policies; nobody shares an admin identity, and CI has no entry at all (Argo CD
 # pulls from Git inside the cluster, with its own Kubernetes RBAC).
+#
+# Developers get no EKS access policy: their entry maps them to Kubernetes groups
+# (<namespace>-developers-view, and -edit where developer_access is "edit"), and what
+# those groups may do is defined once, as RoleBindings in gitops/platform/namespaces/.
 
 locals {
   eks_policy = "arn:${local.partition}:eks::aws:cluster-access-policy"
@@ -11,11 +15,6 @@ locals {
       scope      = "cluster"
       namespaces = []
     } },
-    { for arn in var.access.developer_role_arns : arn => {
-      policy     = var.access.developer_access == "edit" ? "AmazonEKSEditPolicy" : "AmazonEKSViewPolicy"
-      scope      = var.access.developer_access == "edit" ? "namespace" : "cluster"
-      namespaces = var.access.developer_access == "edit" ? var.access.developer_namespaces : []
-    } },
     # Only for an Argo CD in another (hub) cluster: its own role, its own entry.
     var.access.argocd_role_arn == null ? {} : { (var.access.argocd_role_arn) = {
       policy     = "AmazonEKSClusterAdminPolicy"
@@ -23,6 +22,21 @@ locals {
       namespaces = []
     } },
   )
+}
+
+locals {
+  developer_groups = flatten([for ns in var.access.developer_namespaces : concat(
+    ["${ns}-developers-view"],
+    var.access.developer_access == "edit" ? ["${ns}-developers-edit"] : [],
+  )])
+}
+
+resource "aws_eks_access_entry" "developer" {
+  for_each          = var.create_access_entries ? toset(var.access.developer_role_arns) : toset([])
+  cluster_name      = aws_eks_cluster.this.name
+  principal_arn     = each.key
+  type              = "STANDARD"
+  kubernetes_groups = local.developer_groups
 }
 
 resource "aws_eks_access_entry" "this" {

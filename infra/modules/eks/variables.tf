@@ -155,9 +155,11 @@ variable "deny_insecure_transport" {
 variable "access" {
   description = <<-EOT
     Who reaches the Kubernetes API, through EKS access entries (no aws-auth ConfigMap, no
-    creator admin): platform_admin_role_arns get cluster admin; developer_role_arns get
-    "view" (cluster-wide read) or "edit" limited to developer_namespaces; argocd_role_arn
-    (only when Argo CD runs in another cluster) gets its own entry. CI gets none.
+    creator admin): platform_admin_role_arns get cluster admin; developer_role_arns are
+    mapped to the Kubernetes groups <namespace>-developers-view for each of
+    developer_namespaces, plus <namespace>-developers-edit when developer_access is "edit"
+    (the namespaces' RoleBindings grant them view and edit); argocd_role_arn (only when
+    Argo CD runs in another cluster) gets its own entry. CI gets none.
   EOT
   type = object({
     platform_admin_role_arns = list(string)
@@ -173,8 +175,8 @@ variable "access" {
   }
 
   validation {
-    condition     = var.access.developer_access == "view" || length(var.access.developer_namespaces) > 0
-    error_message = "access.developer_namespaces must list the namespaces developers may edit when developer_access is \"edit\"; cluster-wide edit is not offered."
+    condition     = length(var.access.developer_role_arns) == 0 || length(var.access.developer_namespaces) > 0
+    error_message = "access.developer_namespaces must list the namespaces developers work in (their groups are bound there); cluster-wide developer access is not offered."
   }
 
   validation {

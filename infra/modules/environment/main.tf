@@ -86,7 +86,7 @@ module "eks" {
     platform_admin_role_arns = var.platform_admin_role_arns
     developer_role_arns      = var.developer_role_arns
     developer_access         = var.developer_access
-    developer_namespaces     = var.developer_access == "edit" ? var.services : []
+    developer_namespaces     = var.services
   }
 }
 
