@@ -16,7 +16,7 @@ import pytest
 from tests.container.depot_container import DepotContainer, provision, start_depot
 from tests.container.podman import CONFIG_DIR, Podman, read_images_env
 from tests.support.moto import MotoServer
-from tests.support.tools import ROOT, in_ci, require_tool
+from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 DEPOT_DIR = ROOT / "services" / "depot"
 IMAGE_REF = "localhost/depot:test"
@@ -27,9 +27,7 @@ SESSION_STARTED = time.time()
 
 def _unavailable(message: str) -> None:
     """A missing prerequisite fails in CI (a skipped check proves nothing), skips locally."""
-    if in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
+    prerequisite_missing(message)
 
 
 @dataclass(frozen=True)

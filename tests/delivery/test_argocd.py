@@ -12,7 +12,7 @@ import yaml
 
 from tests.delivery import argocd_rules as rules
 from tests.delivery.appsets import clusters_for, expand, load_documents
-from tests.support.tools import ROOT, in_ci, require_tool
+from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 ARGOCD = ROOT / "gitops" / "argocd"
 VALIDATOR = ROOT / "tests" / "validators" / "validate.mjs"
@@ -48,10 +48,9 @@ def generated(docs: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 def require_validator() -> str:
     node = require_tool("node", "scripts/setup/node-validators.sh")
     if not (VALIDATOR.parent / "node_modules").is_dir():
-        message = "tests/validators/node_modules missing; run scripts/setup/node-validators.sh"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        prerequisite_missing(
+            "tests/validators/node_modules missing; run scripts/setup/node-validators.sh"
+        )
     return node
 
 

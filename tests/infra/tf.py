@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.support.tools import ROOT, in_ci, require_tool
+from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 CLI_CONFIG = ROOT / ".cache" / "terraform" / "cli.tfrc"
 SETUP_SCRIPT = "scripts/setup/terraform.sh"
@@ -31,10 +29,9 @@ def terraform_binary() -> str:
     binary = require_tool("terraform", installed_by=SETUP_SCRIPT)
     if not CLI_CONFIG.exists():
         # Same rule as a missing tool: fail in CI, skip loudly on a workstation.
-        message = f"{CLI_CONFIG.relative_to(ROOT)} is missing; run {SETUP_SCRIPT} (make setup)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        prerequisite_missing(
+            f"{CLI_CONFIG.relative_to(ROOT)} is missing; run {SETUP_SCRIPT} (make setup)"
+        )
     return binary
 
 

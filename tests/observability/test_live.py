@@ -24,7 +24,7 @@ import pytest
 from observability.generate import rules
 from tests.observability.live_stack import Stack, run_outage_scenario, start_stack, wait_for
 from tests.observability.promql import all_dashboard_queries, metric_names, substitute_variables
-from tests.support.tools import ROOT, in_ci, require_tool
+from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 pytestmark = pytest.mark.slow
 SETUP = "scripts/setup/prometheus.sh"
@@ -34,7 +34,7 @@ SETUP = "scripts/setup/prometheus.sh"
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not (ROOT / "services" / "depot" / ".venv" / "bin" / "python").exists():
         message = "services/depot/.venv missing; scripts/setup/python.sh creates it"
-        pytest.fail(message) if in_ci() else pytest.skip(message)
+        prerequisite_missing(message)
     live = start_stack(
         tmp_path_factory.mktemp("live"),
         require_tool("prometheus", SETUP),

@@ -8,16 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.procs import DEPOT_PYTHON, Emulator, Resources, provision
-from tests.support.tools import in_ci, require_tool
+from tests.support.tools import prerequisite_missing, require_tool
 
 
 @pytest.fixture(scope="session")
 def depot_venv() -> Path:
     if not DEPOT_PYTHON.exists():
-        message = "the service's venv is missing; `make setup` (scripts/setup/python.sh) builds it"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        prerequisite_missing(
+            "the service's venv is missing; `make setup` (scripts/setup/python.sh) builds it"
+        )
     return DEPOT_PYTHON
 
 

@@ -84,4 +84,6 @@ class MotoServer:
 
 
 def start_moto(log_dir: Path, port: int | None = None, **extra_env: str) -> MotoServer:
-    return MotoServer(port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env).start()
+    return MotoServer(
+        port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env
+    ).start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -20,16 +21,19 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def prerequisite_missing(message: str) -> NoReturn:
+    """The one rule for missing prerequisites: fail in CI, skip loudly on a workstation."""
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_tool(name: str, installed_by: str = "make setup") -> str:
     """Return the path of `name`, or fail (CI) / skip (locally) naming how to install it."""
     found = shutil.which(name, path=f"{CACHE_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     if found:
         return found
-    message = f"required tool {name!r} not found; it is installed by {installed_by}"
-    if in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
-    raise AssertionError("unreachable")
+    prerequisite_missing(f"required tool {name!r} not found; it is installed by {installed_by}")
 
 
 def free_port() -> int:
