@@ -290,7 +290,7 @@ def test_every_container_has_requests_and_limits(render: Renderer, combo: Combo)
 # --- network -----------------------------------------------------------------------
 
 
-def test_network_policy_denies_by_default_and_allows_only_alb_prometheus_dns_https(
+def test_network_policy_denies_by_default_and_allows_only_alb_prometheus_dns_https_otel(
     render: Renderer, combo: Combo
 ) -> None:
     manifests = render(combo)
@@ -312,7 +312,8 @@ def test_network_policy_denies_by_default_and_allows_only_alb_prometheus_dns_htt
     for rule in policy["ingress"]:
         assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
     egress_ports = sorted((p["port"], p["protocol"]) for r in policy["egress"] for p in r["ports"])
-    # No OTLP: the platform runs no OTLP receiver (gitops/services/depot.yaml).
+    # OTLP (4317/4318) only to a collector named in networkPolicy.otelCollector; depot
+    # names none, since the platform runs no OTLP receiver (gitops/services/depot.yaml).
     assert egress_ports == [(53, "TCP"), (53, "UDP"), (443, "TCP")]
     assert all(rule.get("to") for rule in policy["egress"]), (
         "an egress rule without `to` allows all"
