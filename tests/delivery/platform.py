@@ -835,11 +835,15 @@ def ordering_violations(platform: Platform) -> list[str]:
     """Every custom resource is applied after the Application that installs its CRD is
     Synced and Healthy, given how the root app orders its children:
 
-    - same Application: the CRD and its resources are applied in one sync, CRDs first;
+    - same Application: the CRD and its resources are applied in one sync, CRDs first
+      (gitops-engine at the commit Argo CD v3.0.6 uses, 89c110b5952e: pkg/sync/
+      sync_tasks.go orders CustomResourceDefinition before custom kinds, and
+      sync_context.go skips the dry run of a kind whose CRD is in the same sync);
     - otherwise the owner's root-level parent must be in a later sync wave of the root
       app than the provider's, and that parent's health must wait for its children;
     - siblings of one ApplicationSet sync in parallel: allowed only for an object that
-      skips the dry run and is retried (it converges once the CRD is there).
+      skips the dry run (SkipDryRunOnMissingResource, same sync_context.go) and whose
+      Application retries: its first apply may fail, a retry after the CRD lands passes.
     """
     providers = crd_providers(platform)
     errors: list[str] = []
