@@ -200,13 +200,21 @@ def _group(obj: Obj) -> str:
     return api.split("/")[0] if "/" in api else ""
 
 
-def _load_dir(folder: Path, recurse: bool, include: str | None) -> list[Obj]:
+def _load_dir(folder: Path, directory: Obj) -> list[Obj]:
+    """A directory source as the repo server reads it (getPotentiallyValidManifests,
+    reposerver/repository/repository.go, Argo CD v3.0.6): .yaml/.yml/.json files, below
+    sub-folders only with `recurse`; `include`/`exclude` are globs on the path relative
+    to the source folder whose `*` also crosses `/` (util/glob without separators)."""
+    recurse = bool(directory.get("recurse"))
     files = sorted(folder.rglob("*") if recurse else folder.glob("*"))
     docs: list[Obj] = []
     for path in files:
         if path.suffix not in {".yaml", ".yml", ".json"} or not path.is_file():
             continue
-        if include and not fnmatch.fnmatch(path.name, include):
+        relative = str(path.relative_to(folder))
+        if directory.get("exclude") and fnmatch.fnmatchcase(relative, directory["exclude"]):
+            continue
+        if directory.get("include") and not fnmatch.fnmatchcase(relative, directory["include"]):
             continue
         docs.extend(d for d in yaml.safe_load_all(path.read_text()) if d)
     return docs
@@ -326,10 +334,7 @@ def render_app(root: Path, helm: str | None, app: Obj) -> tuple[list[Obj], str, 
                 raise RuntimeError("helm is needed to render local charts")
             objects += helm_template(helm, root, app, source, refs)
         else:
-            directory = source.get("directory", {})
-            objects += _load_dir(
-                root / source["path"], bool(directory.get("recurse")), directory.get("include")
-            )
+            objects += _load_dir(root / source["path"], source.get("directory", {}))
     return objects, chart, values
 
 
@@ -347,11 +352,7 @@ def _with_profile(app: Obj, profile: str) -> Obj:
 def build(root: Path, env: str, profile: str, helm: str | None) -> Platform:
     root_app = yaml.safe_load((root / ROOT_APP).read_text())
     source = root_app["spec"]["source"]
-    top = _load_dir(
-        root / source["path"],
-        source["directory"].get("recurse", False),
-        source["directory"].get("include"),
-    )
+    top = _load_dir(root / source["path"], source.get("directory", {}))
     projects = {d["metadata"]["name"]: d for d in top if d["kind"] == "AppProject"}
     waves = {
         d["metadata"]["name"]: int(d["metadata"].get("annotations", {}).get(WAVE, "0"))
