@@ -9,10 +9,11 @@
 # and Argo CD's repo server (Argo CD's own e2e tests use file:// repositories,
 # test/e2e/fixture/fixture.go at v3.0.6). The same commit adapts what kind cannot give:
 # - StorageClass gp3 is provisioned by kind's local-path provisioner instead of EBS;
-# - the ApplicationSet health check that makes the root app wait for every add-on is
-#   dropped: the AWS-bound add-ons never turn Healthy without AWS, and the later waves
-#   must still be created here (the waiting itself is proven by
-#   tests/delivery/test_platform.py, which runs that check's Lua).
+# - the two health checks that make the root app's waves wait for the Applications
+#   (argoproj.io_Application and _ApplicationSet in argocd-cm) are dropped: without AWS
+#   some Applications never turn Healthy (secrets from Secrets Manager, ALBs, nodes),
+#   and the later waves must still be created here. The waiting itself is proven by
+#   tests/delivery/test_platform.py, which runs those checks' Lua.
 # Needs: kind, kubectl, helm, yq, git (GitHub's ubuntu runners; kind from helm/kind-action).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,7 +79,8 @@ git clone --quiet --no-hardlinks . "$WORK/src"
   git checkout --quiet -B main
   grep -rlF "$REPO_URL" gitops | xargs sed -i "s#$REPO_URL#file:///repo#g"
   yq -i '.provisioner = "rancher.io/local-path" | del(.parameters)' gitops/platform/storage/gp3.yaml
-  yq -i 'del(.configs.cm["resource.customizations.health.argoproj.io_ApplicationSet"])' \
+  yq -i 'del(.configs.cm["resource.customizations.health.argoproj.io_ApplicationSet"]) |
+    del(.configs.cm["resource.customizations.health.argoproj.io_Application"])' \
     gitops/platform/addons/values/argo-cd.yaml
   yq -i ". *= load(\"$WORK/argocd-kind.yaml\")" gitops/platform/addons/values/argo-cd.yaml
   git -c user.name=kind -c user.email=kind@localhost commit --quiet -am "kind: local repository"
