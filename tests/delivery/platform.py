@@ -42,7 +42,9 @@ WAVE = "argocd.argoproj.io/sync-wave"
 ROLE_ARN = "eks.amazonaws.com/role-arn"
 
 # What an add-on chart brings that other Applications use. Read from each chart's source
-# at the pinned version (docs/pins/charts.yaml has the tag and commit):
+# at the pinned version (docs/pins/charts.yaml has the tag and commit): the CRD kinds
+# from its crds/ or templates/crds/ (external-secrets: deploy/crds, which the chart
+# packages), the IngressClass from aws-load-balancer-controller's ingressclass.yaml:
 #   crds          group -> kinds of the CustomResourceDefinitions the chart installs
 #   cluster_kinds those kinds that are cluster-scoped (CRD spec.scope: Cluster)
 #   extra         the values key whose list the chart renders verbatim
@@ -85,9 +87,10 @@ ADDONS: dict[str, dict[str, Any]] = {
                 "ClusterSecretStore",
                 "ClusterExternalSecret",
                 "PushSecret",
+                "ClusterPushSecret",
             ]
         },
-        "cluster_kinds": ["ClusterSecretStore", "ClusterExternalSecret"],
+        "cluster_kinds": ["ClusterSecretStore", "ClusterExternalSecret", "ClusterPushSecret"],
         "extra": "extraObjects",
     },
     "kube-prometheus-stack": {
