@@ -82,6 +82,16 @@ def test_people_can_sign_in_to_argo_cd() -> None:
     assert rbac["scopes"] == "[groups]" and "role:admin" in rbac["policy.csv"]
 
 
+def test_blue_green_promotion_verifies_the_alb_target_group() -> None:
+    profiles = [yaml.safe_load(f.read_text()) for f in (ROOT / "gitops/profiles").glob("*.yaml")]
+    if not any(profile.get("blueGreen", {}).get("enabled") for profile in profiles):
+        pytest.skip("no profile uses blue/green")
+    assert "--aws-verify-target-group" in values("argo-rollouts")["controller"]["extraArgs"]
+    for env in ENVIRONMENTS:
+        account = values("argo-rollouts", env)["serviceAccount"]["annotations"]
+        assert account[p.ROLE_ARN].endswith(f":role/depot-{env}-argo-rollouts")
+
+
 def test_an_oci_chart_is_named_the_way_argo_cd_reads_it() -> None:
     # Argo CD v3.0.6 docs/user-guide/helm.md: an OCI Helm chart's repoURL is the registry
     # path "note: the oci:// syntax is not included", and the registry is declared as a
