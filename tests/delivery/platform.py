@@ -40,6 +40,7 @@ ROOT_APP = "gitops/argocd/bootstrap/root.yaml"
 KUBE_VERSION = "1.33.0"
 WAVE = "argocd.argoproj.io/sync-wave"
 ROLE_ARN = "eks.amazonaws.com/role-arn"
+PART_OF = "app.kubernetes.io/part-of"
 
 # What an add-on chart brings that other Applications use. Read from each chart's source
 # at the pinned version (docs/pins/charts.yaml has the tag and commit): the CRD kinds
@@ -497,14 +498,22 @@ class Inventory:
 
     def secret(self, namespace: str, name: str) -> bool:
         """A Secret from Git, or the target of an ExternalSecret in that namespace."""
-        if self.has("", "Secret", namespace, name):
-            return True
-        return any(
-            k[1] == "ExternalSecret"
-            and k[2] == namespace
-            and (o["spec"].get("target", {}).get("name") or k[3]) == name
-            for k, o in self.objects.items()
-        )
+        return self.secret_labels(namespace, name) is not None
+
+    def secret_labels(self, namespace: str, name: str) -> dict[str, str] | None:
+        """The labels the Secret will carry, or None when nothing creates it."""
+        found = self.objects.get(("", "Secret", namespace, name))
+        if found is not None:
+            return dict(found["metadata"].get("labels", {}))
+        for key, obj in self.objects.items():
+            target = obj["spec"].get("target", {}) if key[1] == "ExternalSecret" else {}
+            if (
+                key[1] == "ExternalSecret"
+                and key[2] == namespace
+                and (target.get("name") or key[3]) == name
+            ):
+                return dict(target.get("template", {}).get("metadata", {}).get("labels", {}))
+        return None
 
 
 def inventory(platform: Platform) -> Inventory:
@@ -753,7 +762,13 @@ def _addon_value_references(platform: Platform, inv: Inventory) -> list[str]:
             if dig(values, "notifications.secret.create") is False:
                 wanted.append(("Secret", "argocd-notifications-secret"))
             for config in (dig(values, "configs.cm") or {}).values():
-                wanted += [("Secret", s) for s in re.findall(r"\$([\w-]+):", str(config))]
+                for name in re.findall(r"\$([\w-]+):", str(config)):
+                    # Argo CD resolves `$<secret>:<key>` only in a Secret labelled
+                    # part-of: argocd (docs/operator-manual/user-management, v3.0.6).
+                    labels = inv.secret_labels(ns, name)
+                    if labels is not None and labels.get(PART_OF) != "argocd":
+                        errors.append(f"{app.name}: Secret {ns}/{name} lacks {PART_OF}=argocd")
+                    wanted.append(("Secret", name))
         for kind, name in wanted:
             ok = inv.secret(ns, name) if kind == "Secret" else inv.has("", kind, ns, name)
             if not ok:

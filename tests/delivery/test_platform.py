@@ -169,6 +169,11 @@ def _missing_secret(built: p.Platform) -> None:
     ].append("nobody-makes-this")
 
 
+def _unlabelled_oidc_secret(built: p.Platform) -> None:
+    secret = _obj(built, "addon-argo-cd", "ExternalSecret", "argocd-oidc")
+    del secret["spec"]["target"]["template"]
+
+
 def _missing_class(built: p.Platform) -> None:
     built.apps["addon-aws-load-balancer-controller"].objects = [
         o
@@ -256,6 +261,7 @@ def _no_retry(built: p.Platform) -> None:
         ),
         ("references", _missing_secret, "values name Secret monitoring/nobody-makes-this"),
         ("references", _missing_class, "IngressClass alb exists nowhere"),
+        ("references", _unlabelled_oidc_secret, "Secret argocd/argocd-oidc lacks"),
         (
             "ordering",
             _without_appset_health,
