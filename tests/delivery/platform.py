@@ -599,12 +599,24 @@ def irsa_roles(root: Path) -> dict[str, tuple[str, str]]:
     return {**AWAITING_INFRA, **infra_irsa_roles(root)}
 
 
+def environment_account(root: Path, env: str) -> str:
+    """The AWS account of an environment, as its Terraform root declares it."""
+    tfvars = (root / "infra/live" / env / "terraform.tfvars").read_text()
+    match = re.search(r'^account_id\s*=\s*"(\d{12})"', tfvars, flags=re.MULTILINE)
+    if match is None:
+        raise ValueError(f"infra/live/{env}/terraform.tfvars declares no account_id")
+    return match.group(1)
+
+
 def irsa_violation(platform: Platform, namespace: str, account: Obj) -> str | None:
     arn = account["metadata"].get("annotations", {}).get(ROLE_ARN)
     if not arn:
         return None
     name = account["metadata"]["name"]
     role = arn.rsplit("/", 1)[-1]
+    expected_account = environment_account(platform.root, platform.env)
+    if arn.split(":")[4] != expected_account:
+        return f"ServiceAccount {namespace}/{name}: role {arn} is not in account {expected_account}"
     cluster = f"depot-{platform.env}"
     if role.startswith(f"{cluster}-"):
         trusted = irsa_roles(platform.root).get(role.removeprefix(f"{cluster}-"))

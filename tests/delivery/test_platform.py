@@ -163,6 +163,12 @@ def _wrong_irsa(built: p.Platform) -> None:
     account["metadata"]["name"] = "karpenter-controller"
 
 
+def _foreign_account(built: p.Platform) -> None:
+    account = _obj(built, "addon-loki", "ServiceAccount", "loki")
+    arn = account["metadata"]["annotations"][p.ROLE_ARN]
+    account["metadata"]["annotations"][p.ROLE_ARN] = arn.replace("333333333333", "111111111111")
+
+
 def _missing_secret(built: p.Platform) -> None:
     built.apps["addon-kube-prometheus-stack"].values["alertmanager"]["alertmanagerSpec"][
         "secrets"
@@ -261,6 +267,7 @@ def _no_retry(built: p.Platform) -> None:
         ),
         ("references", _missing_secret, "values name Secret monitoring/nobody-makes-this"),
         ("references", _missing_class, "IngressClass alb exists nowhere"),
+        ("references", _foreign_account, "is not in account 333333333333"),
         ("references", _unlabelled_oidc_secret, "Secret argocd/argocd-oidc lacks"),
         (
             "ordering",
