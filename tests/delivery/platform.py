@@ -146,6 +146,28 @@ BUILTIN_CLUSTER_KINDS = {
     ("networking.k8s.io", "IngressClass"),
 }
 
+# API groups the Kubernetes API server serves itself (1.33); any other group needs a CRD
+# from an add-on.
+BUILTIN_GROUPS = {
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "certificates.k8s.io",
+    "node.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+}
+
 # What an EKS cluster has before Argo CD applies anything (docs/delivery.md, "What EKS
 # provides"). Everything else a manifest refers to must come from the platform itself.
 EKS_PROVIDES: dict[tuple[str, str], set[str]] = {
@@ -880,6 +902,8 @@ def ordering_violations(platform: Platform) -> list[str]:
     errors: list[str] = []
     for app, obj, (group, kind, ns, name) in _everything(platform):
         provider = providers.get((group, kind))
+        if provider is None and group not in BUILTIN_GROUPS:
+            errors.append(f"{app.name}: {group}/{kind} {ns}/{name}: no add-on serves this kind")
         if provider is None or provider == app.name or app.name == "root":
             continue
         if providers.get((group, kind)) == "addon-argo-cd":

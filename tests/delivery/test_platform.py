@@ -220,6 +220,12 @@ def _same_wave(built: p.Platform) -> None:
     built.waves["platform-capacity"] = built.waves["platform-addons"]
 
 
+def _unserved_kind(built: p.Platform) -> None:
+    built.apps["platform-observability"].objects.append(
+        {"apiVersion": "monitoring.example.com/v1", "kind": "Dashboard", "metadata": {"name": "x"}}
+    )
+
+
 def _no_retry(built: p.Platform) -> None:
     built.apps["addon-argo-cd"].spec["syncPolicy"]["retry"]["limit"] = 0
 
@@ -280,6 +286,7 @@ def _no_retry(built: p.Platform) -> None:
             "NodePool /general (CRD from addon-karpenter): wave -5 is not after",
         ),
         ("ordering", _no_retry, "syncs in parallel with its CRD"),
+        ("ordering", _unserved_kind, "monitoring.example.com/Dashboard monitoring/x: no add-on"),
     ],
 )
 def test_a_crafted_violation_is_refused(
