@@ -154,7 +154,8 @@ def test_autoscaling_uses_cpu_and_the_request_rate_of_this_service(
     assert set(triggers) == {"cpu", "prometheus"}
     assert triggers["cpu"]["metricType"] == "Utilization"
     assert triggers["prometheus"]["metadata"]["query"] == (
-        'sum(rate(http_requests_total{namespace="depot",service="depot"}[2m]))'
+        'sum(rate(http_requests_total{namespace="depot",service="depot",'
+        'route!~"/livez|/readyz|/metrics"}[2m]))'
     )
     assert spec["minReplicaCount"] <= spec["maxReplicaCount"]
 
@@ -311,7 +312,9 @@ def test_network_policy_denies_by_default_and_allows_only_alb_prometheus_dns_htt
     for rule in policy["ingress"]:
         assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
     egress_ports = sorted((p["port"], p["protocol"]) for r in policy["egress"] for p in r["ports"])
-    assert egress_ports == [(53, "TCP"), (53, "UDP"), (443, "TCP"), (4317, "TCP"), (4318, "TCP")]
+    # OTLP (4317/4318) only to a collector named in networkPolicy.otelCollector; depot
+    # names none, since the platform runs no OTLP receiver (gitops/services/depot.yaml).
+    assert egress_ports == [(53, "TCP"), (53, "UDP"), (443, "TCP")]
     assert all(rule.get("to") for rule in policy["egress"]), (
         "an egress rule without `to` allows all"
     )

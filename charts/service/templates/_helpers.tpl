@@ -10,6 +10,24 @@ objects are named after the release rather than "<release>-<chart>".
 {{- default .Release.Name .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/*
+The preview Service of a blue/green Rollout. A Service name is a DNS-1035 label (at most
+63 characters): the suffix is kept and the service name shortened to make room.
+*/}}
+{{- define "service.previewName" -}}
+{{- printf "%s-preview" (include "service.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+A job setting or its default. `| default` treats 0 and false as unset, so
+`backoffLimit: 0` (never retry) would silently become 1; hasKey keeps an explicit zero.
+Usage: include "service.orDefault" (list $job "backoffLimit" 1)
+*/}}
+{{- define "service.orDefault" -}}
+{{- $map := index . 0 -}}{{- $key := index . 1 -}}
+{{- if hasKey $map $key }}{{ index $map $key }}{{ else }}{{ index . 2 }}{{ end -}}
+{{- end -}}
+
 {{- define "service.serviceAccountName" -}}
 {{- include "service.fullname" . -}}
 {{- end -}}
