@@ -105,6 +105,11 @@ def _cloudwatch_exporter_values() -> str:
     """Shared values of the exporter add-on, carrying the exporter config verbatim."""
     values = {
         "config": (OBS / "exporters" / "cloudwatch.yaml").read_text(),
+        # YACE queries CloudWatch every `scraping-interval` seconds (default 300), not on
+        # Prometheus' scrape: at 300 s an ALB outage reached the alerts ~10 minutes late.
+        # 60 s matches CloudWatch's one-minute ALB resolution (cmd/yace/main.go, v0.62.1;
+        # the chart passes extraArgs as --key=value, templates/deployment.yaml 0.39.2).
+        "extraArgs": {"scraping-interval": 60},
         # The generated ServiceMonitor above carries the ALB tag relabelling.
         "serviceMonitor": {"enabled": False},
         # IRSA: each environment's file adds the role ARN (read-only CloudWatch + tags).

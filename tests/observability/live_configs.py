@@ -16,6 +16,17 @@ from tests.support.tools import ROOT
 LOCAL_PROMETHEUS = ROOT / "observability" / "prometheus" / "local.yaml"
 ALERTMANAGER = ROOT / "observability" / "alertmanager" / "alertmanager.yaml"
 ALB_RELABEL = ROOT / "observability" / "exporters" / "alb-relabel.yaml"
+# The live Prometheus plays the prod cluster's: its external labels come from there.
+PROD_PROMETHEUS_VALUES = (
+    ROOT / "gitops/platform/addons/environments/prod/kube-prometheus-stack.yaml"
+)
+
+
+def external_labels() -> dict[str, str]:
+    values = yaml.safe_load(PROD_PROMETHEUS_VALUES.read_text())
+    return values["prometheus"]["prometheusSpec"]["externalLabels"]  # type: ignore[no-any-return]
+
+
 # The rules' windows and `for` durations divided by 60 (an hour of burn takes a minute);
 # thresholds, names and expressions stay those of the source.
 WINDOW_DIVISOR = 60
@@ -33,7 +44,11 @@ def prometheus_config(
     out: Path, depot_targets: list[str], kube_target: str, alertmanager: str, rules_dir: Path
 ) -> Path:
     config: dict[str, Any] = yaml.safe_load(LOCAL_PROMETHEUS.read_text())
-    config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    config["global"] = {
+        "scrape_interval": "1s",
+        "evaluation_interval": "1s",
+        "external_labels": external_labels(),
+    }
     config["rule_files"] = [str(rules_dir / "*.rules.yaml")]
     config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] = [alertmanager]
     depot = next(j for j in config["scrape_configs"] if j["job_name"] == "depot")
@@ -66,17 +81,30 @@ def _fast_timers(route: dict[str, Any]) -> None:
         _fast_timers(child)
 
 
+def _test_receiver(receiver: dict[str, Any], webhook_base: str, key_file: Path) -> dict[str, Any]:
+    """A webhook to the test (path = receiver name); a pager keeps its real PagerDuty
+    config (the summary template under test) with the endpoint and key swapped."""
+    name = receiver["name"]
+    result: dict[str, Any] = {
+        "name": name,
+        "webhook_configs": [{"url": f"{webhook_base}/{name}", "send_resolved": False}],
+    }
+    if "pagerduty_configs" in receiver:
+        result["pagerduty_configs"] = [
+            {**pd, "routing_key_file": str(key_file), "url": f"{webhook_base}/pagerduty/{name}"}
+            for pd in receiver["pagerduty_configs"]
+        ]
+    return result
+
+
 def alertmanager_config(out: Path, webhook_base: str) -> Path:
     """The real routing tree and inhibition rules; every receiver replaced by a webhook
-    to the test (path = receiver name) and the grouping timers cut to seconds."""
+    to the test, pagers also by their real PagerDuty config aimed at the test, and the
+    grouping timers cut to seconds."""
     config: dict[str, Any] = copy.deepcopy(yaml.safe_load(ALERTMANAGER.read_text()))
-    config["receivers"] = [
-        {
-            "name": r["name"],
-            "webhook_configs": [{"url": f"{webhook_base}/{r['name']}", "send_resolved": False}],
-        }
-        for r in config["receivers"]
-    ]
+    key_file = out / "pagerduty-routing-key"
+    key_file.write_text("0123456789abcdef0123456789abcdef")
+    config["receivers"] = [_test_receiver(r, webhook_base, key_file) for r in config["receivers"]]
     config["route"]["group_wait"] = "1s"
     config["route"]["group_interval"] = "2s"
     _fast_timers(config["route"])
