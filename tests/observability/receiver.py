@@ -24,6 +24,8 @@ class Receiver:
         self.notifications: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._started = time.monotonic()
+        # Switched off by a test to make the exporter's series vanish.
+        self.cloudwatch_enabled = True
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,7 +38,11 @@ class Receiver:
 
             def do_GET(self) -> None:
                 if self.path == "/cloudwatch":
-                    text = CLOUDWATCH_FIXTURE.read_text().encode()
+                    enabled = receiver.cloudwatch_enabled
+                    text = CLOUDWATCH_FIXTURE.read_text().encode() if enabled else b""
+                elif self.path == "/openapi.json":
+                    # A public endpoint stand-in for the external probe.
+                    text = b'{"openapi": "3.1.0"}'
                 else:
                     text = receiver.kube_metrics().encode()
                 self.send_response(200)
