@@ -19,12 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from observability.generate import rules
 from tests.observability import live_configs
 from tests.observability.live_stack import Stack, run_outage_scenario, start_stack, wait_for
 from tests.observability.promql import all_dashboard_queries, metric_names, substitute_variables
+from tests.observability.runbooks import (
+    alert_runbooks,
+    logql_problems,
+    substitute,
+    vector_selectors,
+)
 from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 pytestmark = pytest.mark.slow
@@ -40,6 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         tmp_path_factory.mktemp("live"),
         require_tool("prometheus", SETUP),
         require_tool("prometheus-alertmanager", SETUP),
+        require_tool("prometheus-blackbox-exporter", SETUP),
     )
     try:
         run_outage_scenario(live)
@@ -378,39 +386,50 @@ def test_logs_never_carry_the_api_key(stack: Stack) -> None:
     assert not re.search(r"(?i)bearer\s+dpt_", text)
 
 
-LOGQL_BLOCK = re.compile(r"```logql\n(.*?)```", re.DOTALL)
-RUNBOOKS = sorted((ROOT / "docs" / "runbooks").glob("*.md"))
+def _books_and_queries(language: str) -> list[tuple[str, str]]:
+    return [(b.path.name, q) for b in alert_runbooks() for q in b.blocks(language)]
 
 
-def _logql_fields(query: str) -> set[str]:
-    """Fields a LogQL query reads after `| json`: label filters and line_format names."""
-    if "| json" not in query:
-        return set()
-    after = query.split("| json", 1)[1]
-    after = re.sub(r"\[[^\]]*\]", "", after)
-    filters = set(re.findall(r"\|\s*(\w+)\s*(?:=~|!~|!=|>=|<=|==|=|>|<)", after))
-    formatted = set(re.findall(r"\{\{\s*\.(\w+)\s*\}\}", after))
-    return filters | formatted
+_PROMQL = _books_and_queries("promql")
+_LOGQL = _books_and_queries("logql")
 
 
-def test_runbook_logql_examples_use_real_labels_and_fields(stack: Stack) -> None:
-    present: set[str] = set()
-    for record in _log_records(stack):
-        present |= {k for k, v in record.items() if v is not None}
-    for runbook in RUNBOOKS:
-        for query in LOGQL_BLOCK.findall(runbook.read_text()):
-            selector = re.search(r"\{([^}]*)\}", query)
-            assert selector, f"{runbook.name}: LogQL without a stream selector"
-            labels = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", selector.group(1)))
-            assert labels <= {"namespace", "service", "level"}, f"{runbook.name}: {labels}"
-            missing = _logql_fields(query) - present
-            assert not missing, f"{runbook.name}: fields not in depot's logs: {missing}"
+def _ids(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"{book}:{i}" for i, (book, _) in enumerate(pairs)]
 
 
-def test_every_service_runbook_has_a_logql_example() -> None:
-    for runbook in RUNBOOKS:
-        if runbook.name != "README.md":
-            assert LOGQL_BLOCK.search(runbook.read_text()), f"{runbook.name}: no LogQL example"
+@pytest.mark.parametrize(("book", "query"), _PROMQL, ids=_ids(_PROMQL))
+def test_runbook_promql_runs_and_every_selector_matches_series(
+    stack: Stack, book: str, query: str
+) -> None:
+    """A first check that returns nothing in a healthy stack would mislead at 3 a.m.:
+    every selector of every runbook query must match live series (the service's, the
+    exporters', Prometheus' and Alertmanager's own)."""
+    expr = substitute(query)
+    stack.query(expr)  # parses and runs
+    for selector in vector_selectors(expr):
+        response = httpx.get(
+            f"{stack.prometheus_url}/api/v1/series", params={"match[]": selector}, timeout=10
+        ).json()
+        assert response["status"] == "success" and response["data"], f"{book}: {selector}"
+
+
+@pytest.mark.parametrize(("book", "query"), _LOGQL, ids=_ids(_LOGQL))
+def test_runbook_logql_can_match_the_service_logs(stack: Stack, book: str, query: str) -> None:
+    """Evaluated against the service's real log lines with the labels the pipeline sets
+    (observability/logging/config.alloy): a filter that no line can pass (5xx access
+    lines filtered on level="error", `| logfmt` on JSON) fails."""
+    labels = {"namespace": "depot", "service": "depot"}
+    assert logql_problems(query, _log_records(stack), labels) == "", f"{book}: {query}"
+
+
+def test_an_impossible_logql_query_is_caught(stack: Stack) -> None:
+    """The check above can fail: access lines are logged at info, whatever the status."""
+    records = _log_records(stack)
+    labels = {"namespace": "depot", "service": "depot"}
+    bad = '{namespace="$namespace", service="$service", level="error"} | json | status >= 500'
+    assert logql_problems(bad, records, labels)
+    assert logql_problems('{namespace="$namespace"} | logfmt | level="error"', records, labels)
 
 
 def test_alloy_keeps_only_low_cardinality_labels(stack: Stack) -> None:
