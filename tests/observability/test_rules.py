@@ -87,8 +87,22 @@ def test_essential_set_is_the_slo_and_reachability_subset() -> None:
         "ServiceAvailabilityFastBurn",
         "ServiceTargetsDown",
         "ServiceTargetsAbsent",
+        # Outages the service's own metrics cannot see page in the essential set too.
+        "ServiceTrafficStopped",
+        "ServiceEndpointProbeFailing",
+        "ServiceLoadBalancerNoHealthyTargets",
+        "ServiceLoadBalancer5xx",
     } <= essential
     assert "ServicePodCrashLooping" not in essential
+
+
+def test_long_ticket_windows_read_recorded_rates_not_raw_counters() -> None:
+    doc = rules.render_plain(rules.SERVICE_SOURCES)
+    records = {r["record"]: r["expr"] for g in doc["groups"] for r in g["rules"] if "record" in r}
+    for sli in ("availability_errors", "latency_slow"):
+        for window in ("1d", "3d"):
+            expr = records[f"service:slo_{sli}:ratio_rate{window}"]
+            assert "sum_over_time(service:slo_" in expr and "_total" not in expr, expr
 
 
 def test_shortened_windows_keep_names_and_thresholds() -> None:
