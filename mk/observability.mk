@@ -1,6 +1,8 @@
 # Observability: rule sources rendered into the chart's PrometheusRule, promtool and
-# amtool tests, dashboards, the log pipeline's field contract, and the live test (two
-# depot instances, real Prometheus and Alertmanager, a fast-burn alert reaching a webhook).
+# amtool tests, dashboards, runbooks, the log pipeline's field contract, and two live
+# tests: two depot instances with real Prometheus, Alertmanager and blackbox exporter (a
+# fast-burn page reaching the pager; every runbook query checked), and the platform's own
+# health alerts (probe, rule failures, Alertmanager failing to send, exporter absent).
 SETUP_SCRIPTS += scripts/setup/prometheus.sh
 TEST_TARGETS += test-observability
 LINT_TARGETS += lint-observability
@@ -11,7 +13,7 @@ lint-observability: ## ruff (lint + format check) on the generators and the obse
 	uv run --frozen ruff format --check observability tests/observability
 
 # xunit1: keeps the figures tests record (e.g. outage_to_page_seconds) in the JUnit report.
-test-observability: ## Rules (promtool), routing (amtool), dashboards, logs; live alerting test.
+test-observability: ## Rules (promtool), routing (amtool), dashboards, runbooks, logs; live alerting tests.
 	$(PYTEST) tests/observability -o junit_family=xunit1 --junitxml=$(REPORTS)/observability.xml
 
 observability-generate: ## Regenerate the PrometheusRule template, dashboards and deployed configs.

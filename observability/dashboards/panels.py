@@ -12,6 +12,8 @@ from observability.dashboards.model import Dashboard, Panel, Query
 SEL = 'namespace="$namespace",service="$service"'
 # User traffic only: probes and scrapes are not what the service is for.
 SLI = f'{SEL},route!~"/livez|/readyz|/metrics"'
+# Server errors; panels add `or <all> * 0` so a route without a 5xx yet shows 0, not "No data".
+SLI_5XX = f'{SLI},status=~"5.."'
 # The service's pods, for Kubernetes metrics that carry no `service` label.
 PODS = 'namespace="$namespace",pod=~"$service-[a-z0-9]+-[a-z0-9]+"'
 CONTAINERS = f'{PODS},container!="",container!="POD"'
@@ -38,8 +40,9 @@ RED = Dashboard(
             "5xx ratio by route",
             "Share of answers that are server errors (a 503 from a dependency outage counts).",
             (
+                # `or ... * 0`: a route without a 5xx yet shows 0, not "No data".
                 Query(
-                    _by_route(SLI + ',status=~"5.."') + " / " + _by_route(SLI),
+                    f"({_by_route(SLI_5XX)} or {_by_route(SLI)} * 0) / {_by_route(SLI)}",
                     "{{route}}",
                 ),
             ),

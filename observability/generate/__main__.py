@@ -7,6 +7,7 @@ python -m observability.generate --check  # exit 1, naming stale files, if any d
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -91,6 +92,9 @@ def _cloudwatch_servicemonitor() -> str:
                     "port": "http",
                     # CloudWatch has one point per minute; scraping faster only costs.
                     "interval": "60s",
+                    # A fixed job name (the Service's name is chart-generated), which
+                    # CloudWatchExporterSeriesAbsent's runbook and the live test use.
+                    "relabelings": [{"targetLabel": "job", "replacement": "cloudwatch-exporter"}],
                     "metricRelabelings": [
                         {_CAMEL.get(k, k): v for k, v in rule.items()} for rule in relabel
                     ],
@@ -105,12 +109,90 @@ def _cloudwatch_exporter_values() -> str:
     """Shared values of the exporter add-on, carrying the exporter config verbatim."""
     values = {
         "config": (OBS / "exporters" / "cloudwatch.yaml").read_text(),
+        # YACE queries CloudWatch every `scraping-interval` seconds (default 300), not on
+        # Prometheus' scrape: at 300 s an ALB outage reached the alerts ~10 minutes late.
+        # 60 s matches CloudWatch's one-minute ALB resolution (cmd/yace/main.go, v0.62.1;
+        # the chart passes extraArgs as --key=value, templates/deployment.yaml 0.39.2).
+        "extraArgs": {"scraping-interval": 60},
         # The generated ServiceMonitor above carries the ALB tag relabelling.
         "serviceMonitor": {"enabled": False},
         # IRSA: each environment's file adds the role ARN (read-only CloudWatch + tags).
         "serviceAccount": {"create": True, "name": "cloudwatch-exporter"},
     }
     return HEADER.format(source="observability/exporters/cloudwatch.yaml") + dump(values)
+
+
+# The blackbox exporter add-on's Service: fullnameOverride names it, 9115 is the chart's
+# default service.port (prometheus-blackbox-exporter 11.17.2 values.yaml).
+BLACKBOX_NAME = "blackbox-exporter"
+BLACKBOX_PORT = 9115
+PROBE_MODULE = "http_2xx_public"
+# The path every service on the platform serves publicly without credentials (the
+# runtime's OpenAPI document): probing it crosses DNS, TLS, WAF, ALB and the pods.
+PROBE_PATH = "/openapi.json"
+
+
+def _blackbox_exporter_values() -> str:
+    """Shared values of the blackbox exporter add-on, carrying the modules verbatim."""
+    modules = yaml.safe_load((OBS / "exporters" / "blackbox.yaml").read_text())
+    values = {
+        "fullnameOverride": BLACKBOX_NAME,
+        "config": modules,
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "32Mi"},
+            "limits": {"memory": "64Mi"},
+        },
+    }
+    return HEADER.format(source="observability/exporters/blackbox.yaml") + dump(values)
+
+
+def _public_endpoint_probe() -> str:
+    """One Probe for every Ingress of the service chart, in every namespace: each
+    service's public host is probed in each environment without a list to maintain.
+    prometheus-operator (v0.83.0, pkg/prometheus/promcfg.go) builds the target as
+    <scheme>://<host><path> per Ingress path, sets `namespace` and `instance`, then
+    applies these relabelings."""
+    resource = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "Probe",
+        "metadata": {
+            "name": "public-endpoints",
+            "namespace": "monitoring",
+            "labels": {"app.kubernetes.io/part-of": "platform-observability"},
+        },
+        "spec": {
+            "prober": {"url": f"{BLACKBOX_NAME}.monitoring.svc:{BLACKBOX_PORT}"},
+            "module": PROBE_MODULE,
+            "interval": "30s",
+            "scrapeTimeout": "10s",
+            "targets": {
+                "ingress": {
+                    "namespaceSelector": {"any": True},
+                    # Ingresses rendered by charts/service carry the owning team.
+                    "selector": {
+                        "matchExpressions": [
+                            {"key": "platform.example.com/team", "operator": "Exists"}
+                        ]
+                    },
+                    "relabelingConfigs": [
+                        # One target per Ingress: the public OpenAPI path only.
+                        {
+                            "sourceLabels": ["__meta_kubernetes_ingress_path"],
+                            "regex": re.escape(PROBE_PATH),
+                            "action": "keep",
+                        },
+                        # The chart names the Ingress after the Service: the `service`
+                        # label the alerts select on.
+                        {
+                            "sourceLabels": ["__meta_kubernetes_ingress_name"],
+                            "targetLabel": "service",
+                        },
+                    ],
+                }
+            },
+        },
+    }
+    return HEADER.format(source="observability/generate/__main__.py") + dump(resource)
 
 
 def outputs() -> dict[Path, str]:
@@ -123,6 +205,10 @@ def outputs() -> dict[Path, str]:
         ROOT / "gitops/platform/addons/values/cloudwatch-exporter.yaml": (
             _cloudwatch_exporter_values()
         ),
+        ROOT / "gitops/platform/addons/values/blackbox-exporter.yaml": (
+            _blackbox_exporter_values()
+        ),
+        GITOPS / "probes/public-endpoints.yaml": _public_endpoint_probe(),
     }
     for board in dashboards.all_dashboards():
         files[OBS / "dashboards" / f"{board.uid}.json"] = dashboards.json_text(board)

@@ -9,6 +9,18 @@ from dataclasses import dataclass
 LATENCY_BUCKETS = ("0.1", "0.25", "0.3", "0.5")
 # Routes users never call: probes and the scrape itself stay out of every SLI.
 NON_SLI_ROUTES = "/livez|/readyz|/metrics"
+# Bulk-transfer routes (content upload and download, up to 100 MiB): their duration is
+# the client's bandwidth, not the service's speed, so they stay out of the latency SLI
+# (they still count for availability). Platform convention: such routes end in /content.
+# ADR 0044.
+CONTENT_ROUTES = ".+/content"
+# Minimum-traffic guard of the fast-burn pages: at least this many bad events in the
+# long window, so one failed request of a quiet hour (1 of 60 = 1.7% > 1.44%) cannot
+# page. ADR 0044.
+MIN_BAD_EVENTS = "10"
+# The traffic-drop page arms only for a service that served at least this many
+# requests per second (5-minute rate) at some point in the last 6 hours. ADR 0044.
+MIN_TRAFFIC_RPS = "1"
 DEFAULT_RUNBOOK_BASE_URL = "https://github.com/example-org/depot-platform/blob/main/docs/runbooks"
 # Parameters a rule source may name directly; derive() builds the others from them.
 BASE_FIELDS = (
@@ -68,6 +80,9 @@ def derive(base: dict[str, str]) -> dict[str, str]:
         **base,
         "selector": selector,
         "sli": f'{selector},route!~"{NON_SLI_ROUTES}"',
+        "latency_sli": f'{selector},route!~"{NON_SLI_ROUTES}",route!~"{CONTENT_ROUTES}"',
+        "min_bad_events": MIN_BAD_EVENTS,
+        "min_traffic_rps": MIN_TRAFFIC_RPS,
         "namespace_selector": f'namespace="{base["namespace"]}"',
         "pod_regex": f"{base['workload']}-[a-z0-9]+-[a-z0-9]+",
         # KEDA names the HPA it manages keda-hpa-<ScaledObject name>.

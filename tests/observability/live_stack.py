@@ -18,6 +18,7 @@ from tests.observability.processes import (
     DEPOT_PYTHON,
     Process,
     alertmanager,
+    blackbox_exporter,
     depot_instance,
     prometheus,
 )
@@ -34,6 +35,7 @@ class Stack:
     depots: list[Process] = field(default_factory=list)
     prometheus: Process | None = None
     alertmanager: Process | None = None
+    blackbox: Process | None = None
     receiver: Receiver | None = None
     traffic: Traffic | None = None
     api_key: str = ""
@@ -71,6 +73,7 @@ class Stack:
             self.traffic.stop if self.traffic else None,
             self.prometheus.stop if self.prometheus else None,
             self.alertmanager.stop if self.alertmanager else None,
+            self.blackbox.stop if self.blackbox else None,
             *(p.stop for p in self.depots),
             self.moto.stop if self.moto else None,
             self.receiver.stop if self.receiver else None,
@@ -114,7 +117,7 @@ def _provision(moto_url: str) -> dict[str, Any]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def start_stack(workdir: Path, prometheus_bin: str, am_bin: str) -> Stack:
+def start_stack(workdir: Path, prometheus_bin: str, am_bin: str, blackbox_bin: str) -> Stack:
     stack = Stack(workdir=workdir)
     try:
         stack.moto = start_moto(workdir)
@@ -139,6 +142,16 @@ def start_stack(workdir: Path, prometheus_bin: str, am_bin: str) -> Stack:
         stack.alertmanager = alertmanager(am_config, am_port, am_dir / "data", am_bin)
         stack.alertmanager_url = f"http://127.0.0.1:{am_port}"
 
+        # The external probe of the service's public document, as in the cluster.
+        bb_port = free_port()
+        stack.blackbox = blackbox_exporter(
+            live_configs.BLACKBOX_MODULES, bb_port, workdir, blackbox_bin
+        )
+        probe = live_configs.probe_job(
+            f"127.0.0.1:{bb_port}",
+            [f"http://127.0.0.1:{p}/openapi.json" for p in ports],
+            {"namespace": "depot", "service": "depot"},
+        )
         rules_dir = workdir / "rules"
         rules_dir.mkdir()
         live_configs.write_rules(rules_dir)
@@ -148,6 +161,10 @@ def start_stack(workdir: Path, prometheus_bin: str, am_bin: str) -> Stack:
             f"127.0.0.1:{stack.receiver.port}",
             f"127.0.0.1:{am_port}",
             rules_dir,
+            [
+                *live_configs.monitoring_jobs(f"127.0.0.1:{prom_port}", f"127.0.0.1:{am_port}"),
+                probe,
+            ],
         )
         stack.prometheus = prometheus(prom_config, prom_port, prom_dir / "data", prometheus_bin)
         stack.prometheus_url = f"http://127.0.0.1:{prom_port}"

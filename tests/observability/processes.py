@@ -106,3 +106,11 @@ def alertmanager(config: Path, port: int, data: Path, binary: str) -> Process:
         ],
         data.parent / "alertmanager.log",
     ).start(f"http://127.0.0.1:{port}/-/ready")
+
+
+def blackbox_exporter(config: Path, port: int, log_dir: Path, binary: str) -> Process:
+    return Process(
+        "blackbox-exporter",
+        [binary, f"--config.file={config}", f"--web.listen-address=127.0.0.1:{port}"],
+        log_dir / "blackbox-exporter.log",
+    ).start(f"http://127.0.0.1:{port}/-/healthy")

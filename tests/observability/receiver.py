@@ -1,6 +1,8 @@
 """One loopback HTTP server for the live test: the Alertmanager webhook receiver (POST
-/<receiver name>) and synthetic exporter endpoints with the real exporters' metric and
-label names (GET /metrics: kube-state-metrics and cAdvisor; GET /cloudwatch: YACE)."""
+/<receiver name>), a PagerDuty Events API v2 endpoint (POST /pagerduty/<receiver name>:
+the pager receivers' real pagerduty_configs, pointed here) and synthetic exporter
+endpoints with the real exporters' metric and label names (GET /metrics: kube-state-metrics
+and cAdvisor; GET /cloudwatch: YACE)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ class Receiver:
         self.notifications: list[tuple[str, dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._started = time.monotonic()
+        # Switched off by a test to make the exporter's series vanish.
+        self.cloudwatch_enabled = True
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,7 +38,11 @@ class Receiver:
 
             def do_GET(self) -> None:
                 if self.path == "/cloudwatch":
-                    text = CLOUDWATCH_FIXTURE.read_text().encode()
+                    enabled = receiver.cloudwatch_enabled
+                    text = CLOUDWATCH_FIXTURE.read_text().encode() if enabled else b""
+                elif self.path == "/openapi.json":
+                    # A public endpoint stand-in for the external probe.
+                    text = b'{"openapi": "3.1.0"}'
                 else:
                     text = receiver.kube_metrics().encode()
                 self.send_response(200)
@@ -67,12 +75,18 @@ class Receiver:
         return KUBE_FIXTURE.read_text().replace("CPU_SECONDS", cpu)
 
     def alerts(self, receiver: str | None = None) -> list[dict[str, Any]]:
-        """Every alert delivered (to one receiver, or any), with `receiver` added."""
+        """Every alert delivered by webhook (to one receiver, or any), with `receiver` added."""
         with self._lock:
             delivered = list(self.notifications)
         return [
             {**alert, "receiver": name}
             for name, payload in delivered
-            if receiver is None or name == receiver
+            if (receiver is None or name == receiver) and "alerts" in payload
             for alert in payload["alerts"]
         ]
+
+    def pagerduty_events(self, receiver: str) -> list[dict[str, Any]]:
+        """The PagerDuty Events API v2 bodies Alertmanager sent for one pager receiver."""
+        with self._lock:
+            delivered = list(self.notifications)
+        return [payload for name, payload in delivered if name == f"pagerduty/{receiver}"]

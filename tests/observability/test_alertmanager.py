@@ -107,13 +107,61 @@ def test_every_receiver_in_the_routes_has_a_case() -> None:
     assert used - {c["receiver"] for c in CASES} == set()
 
 
-def test_watchdog_goes_to_the_heartbeat_and_is_never_inhibited() -> None:
-    config = _config()
-    first = config["route"]["routes"][0]
-    assert first["matchers"] == ['alertname="Watchdog"'] and first["receiver"] == "heartbeat"
-    assert first["repeat_interval"] == "1m", "the heartbeat expects a ping every minute"
-    for rule in config["inhibit_rules"]:
-        assert not any("heartbeat" in m for m in rule["target_matchers"])
+ENVIRONMENTS = ("dev", "staging", "prod")
+KPS_VALUES = ROOT / "gitops" / "platform" / "addons" / "values" / "kube-prometheus-stack.yaml"
+
+
+def _external_labels(env: str) -> dict[str, str]:
+    path = ROOT / "gitops/platform/addons/environments" / env / "kube-prometheus-stack.yaml"
+    labels = yaml.safe_load(path.read_text())["prometheus"]["prometheusSpec"]["externalLabels"]
+    return labels  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_cluster_names_itself_and_pings_its_own_heartbeat(amtool: str, env: str) -> None:
+    """One heartbeat per cluster: the cluster's external label routes its Watchdog to a
+    heartbeat no other cluster pings, every minute."""
+    labels = _external_labels(env)
+    assert labels["environment"] == env and labels["cluster"]
+    watchdog = _config()["route"]["routes"][0]
+    assert watchdog["matchers"] == ['alertname="Watchdog"']
+    matchers = [f'cluster="{labels["cluster"]}"']
+    child = next(r for r in watchdog["routes"] if r["matchers"] == matchers)
+    assert child["repeat_interval"] == "1m", "the heartbeat expects a ping every minute"
+    receiver = next(r for r in _config()["receivers"] if r["name"] == child["receiver"])
+    url = receiver["webhook_configs"][0]["url"]
+    others = [_external_labels(e)["cluster"] for e in ENVIRONMENTS if e != env]
+    assert labels["cluster"] in url and not any(o in url for o in others)
+    result = _route_test(amtool, child["receiver"], {"alertname": "Watchdog", **labels})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_heartbeat_is_never_inhibited() -> None:
+    for rule in _config()["inhibit_rules"]:
+        assert not any("heartbeat" in m or "Watchdog" in m for m in rule["target_matchers"])
+
+
+def test_group_by_keeps_clusters_and_backends_apart() -> None:
+    assert {"cluster", "backend"} <= set(_config()["route"]["group_by"])
+
+
+def test_cluster_outage_inhibits_only_scrape_symptoms() -> None:
+    """The cluster-wide inhibition must not silence any team's SLO, load-balancer, probe
+    or traffic page (the live test shows it on a real Alertmanager)."""
+    rule = next(r for r in _config()["inhibit_rules"] if 'scope="cluster"' in r["source_matchers"])
+    assert rule["target_matchers"] == ['alertname=~"ServiceTargetsDown|ServiceTargetsAbsent"']
+    assert rule["equal"] == ["cluster"]
+
+
+def test_kube_prometheus_stack_is_tuned_for_eks() -> None:
+    """Components EKS does not expose are off, so their default alerts (KubeProxyDown,
+    KubeSchedulerDown, KubeControllerManagerDown, etcd*) are not rendered at all, and
+    every default alert carries the platform team (keys verified in chart 75.6.1)."""
+    values = yaml.safe_load(KPS_VALUES.read_text())
+    for component in ("kubeProxy", "kubeScheduler", "kubeControllerManager", "kubeEtcd"):
+        assert values[component]["enabled"] is False, component
+    assert values["defaultRules"]["additionalRuleLabels"] == {"team": "platform"}
+    assert values["prometheus"]["prometheusSpec"]["probeSelectorNilUsesHelmValues"] is False
 
 
 def test_receivers_reference_credentials_by_file() -> None:

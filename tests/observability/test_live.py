@@ -19,11 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from observability.generate import rules
+from tests.observability import live_configs
 from tests.observability.live_stack import Stack, run_outage_scenario, start_stack, wait_for
 from tests.observability.promql import all_dashboard_queries, metric_names, substitute_variables
+from tests.observability.runbooks import (
+    alert_runbooks,
+    logql_problems,
+    substitute,
+    vector_selectors,
+)
 from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 pytestmark = pytest.mark.slow
@@ -39,6 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         tmp_path_factory.mktemp("live"),
         require_tool("prometheus", SETUP),
         require_tool("prometheus-alertmanager", SETUP),
+        require_tool("prometheus-blackbox-exporter", SETUP),
     )
     try:
         run_outage_scenario(live)
@@ -72,19 +81,78 @@ def test_fast_burn_page_reaches_the_pager_webhook(
     assert "% of requests to depot" in alert["annotations"]["description"]
 
 
-def test_dependency_page_names_the_failing_backend(stack: Stack) -> None:
+def test_the_page_names_environment_and_cluster(stack: Stack) -> None:
+    """External labels reach the page, and the real PagerDuty config renders a summary
+    that names them (the Events API v2 body Alertmanager sent)."""
+    labels = live_configs.external_labels()
+    page = _delivered(stack, "depot-pager", "ServiceAvailabilityFastBurn")[0]
+    assert {k: page["labels"][k] for k in labels} == labels
+    assert f"cluster {labels['cluster']}" in page["annotations"]["description"]
+    assert "error budget lasts" in page["annotations"]["description"]
+    events = [
+        e
+        for e in stack.receiver.pagerduty_events("depot-pager")  # type: ignore[union-attr]
+        if "ServiceAvailabilityFastBurn" in e["payload"]["summary"]
+    ]
+    assert events, "no PagerDuty event for the fast burn"
+    prefix = f"[{labels['environment']}/{labels['cluster']}] ServiceAvailabilityFastBurn depot:"
+    assert events[0]["payload"]["summary"].startswith(prefix), events[0]["payload"]["summary"]
+
+
+def test_dependency_ticket_names_the_backend_and_is_inhibited_by_the_burn_page(
+    stack: Stack,
+) -> None:
     """The outcome values the rule counts as failures are the ones the service emits when
-    its backend is unreachable."""
+    its backend is unreachable; the ticket (a cause) is held back while the burn pages."""
+
+    def dependency_alerts() -> list[dict[str, Any]]:
+        return [
+            a for a in stack.am_alerts() if a["labels"]["alertname"] == "ServiceDependencyErrors"
+        ]
+
     wait_for(
-        "ServiceDependencyErrors at the depot-pager webhook",
-        lambda: bool(_delivered(stack, "depot-pager", "ServiceDependencyErrors")),
-        60,
-        stack,
+        "ServiceDependencyErrors in Alertmanager", lambda: bool(dependency_alerts()), 60, stack
     )
-    backends = {
-        a["labels"]["backend"] for a in _delivered(stack, "depot-pager", "ServiceDependencyErrors")
-    }
-    assert backends & {"dynamodb", "s3"}, backends
+    alerts = dependency_alerts()
+    assert {a["labels"]["backend"] for a in alerts} & {"dynamodb", "s3"}, alerts
+    assert all(a["labels"]["severity"] == "ticket" for a in alerts)
+    assert all(a["status"]["inhibitedBy"] for a in alerts), alerts
+    assert not _delivered(stack, "depot-tickets", "ServiceDependencyErrors")
+    assert not _delivered(stack, "depot-pager", "ServiceDependencyErrors")
+
+
+def test_two_backends_failing_together_give_two_non_empty_pagerduty_summaries(
+    stack: Stack,
+) -> None:
+    """Alerts of one name with different summaries: with `backend` in group_by each
+    backend is its own PagerDuty incident, and the summary is never empty."""
+    stack.post_alerts(
+        [
+            _alert(
+                "StorageBackendDown",
+                summary=f"{backend} is failing",
+                severity="page",
+                team="depot",
+                namespace="depot",
+                service="depot",
+                backend=backend,
+            )
+            for backend in ("dynamodb", "s3")
+        ]
+    )
+    assert stack.receiver is not None
+    receiver = stack.receiver
+
+    def summaries() -> list[str]:
+        return [
+            e["payload"]["summary"]
+            for e in receiver.pagerduty_events("depot-pager")
+            if "StorageBackendDown" in e["payload"]["summary"]
+        ]
+
+    wait_for("two PagerDuty events", lambda: len(summaries()) >= 2, 30, stack)
+    for backend in ("dynamodb", "s3"):
+        assert any(f"({backend}): {backend} is failing" in s for s in summaries()), summaries()
 
 
 def test_the_outage_really_was_served_as_503(stack: Stack) -> None:
@@ -100,19 +168,20 @@ def test_slow_burn_ticket_is_inhibited_by_the_page(stack: Stack) -> None:
     assert not _delivered(stack, "depot-tickets", "ServiceAvailabilitySlowBurn")
 
 
-def test_watchdog_reaches_only_the_heartbeat(stack: Stack) -> None:
+def test_watchdog_reaches_only_its_clusters_heartbeat(stack: Stack) -> None:
     assert stack.receiver is not None
     receivers = {
         a["receiver"] for a in stack.receiver.alerts() if a["labels"]["alertname"] == "Watchdog"
     }
-    assert receivers == {"heartbeat"}
+    assert receivers == {f"heartbeat-{live_configs.external_labels()['cluster']}"}
 
 
-def _alert(name: str, **labels: str) -> dict[str, Any]:
+def _alert(name: str, summary: str = "", **labels: str) -> dict[str, Any]:
+    """An alert as the prod Prometheus would send it (its external labels included)."""
     now = datetime.now(UTC)
     return {
-        "labels": {"alertname": name, **labels},
-        "annotations": {"summary": name},
+        "labels": {"alertname": name, **live_configs.external_labels(), **labels},
+        "annotations": {"summary": summary or name},
         "startsAt": now.isoformat(),
         "endsAt": (now + timedelta(minutes=5)).isoformat(),
     }
@@ -139,7 +208,9 @@ def test_a_ticket_without_its_page_is_delivered(stack: Stack) -> None:
     )
 
 
-def test_a_cluster_outage_inhibits_per_service_alerts_but_not_the_watchdog(stack: Stack) -> None:
+def test_a_cluster_outage_inhibits_scrape_symptoms_but_no_slo_page(stack: Stack) -> None:
+    """The cluster-wide page holds back the per-service "cannot scrape" pages of its own
+    cluster, never another team's SLO page, another cluster's pages or the Watchdog."""
     stack.post_alerts(
         [
             _alert(
@@ -149,33 +220,35 @@ def test_a_cluster_outage_inhibits_per_service_alerts_but_not_the_watchdog(stack
                 service="cluster",
                 scope="cluster",
             ),
-            _alert(
-                "ServiceTargetsDown",
-                severity="page",
-                team="depot",
-                namespace="shop",
-                service="basket",
-            ),
+            _alert("ServiceTargetsDown", severity="page", team="shop", namespace="shop",
+                   service="basket"),
+            _alert("ServiceAvailabilityFastBurn", severity="page", team="shop", namespace="shop",
+                   service="basket", slo="availability"),
+            _alert("ServiceTargetsDown", severity="page", team="shop", namespace="shop",
+                   service="till", cluster="depot-other"),
         ]
-    )
+    )  # fmt: skip
 
     def states() -> dict[str, bool]:
         return {
-            a["labels"]["alertname"] + "/" + a["labels"].get("service", ""): bool(
-                a["status"]["inhibitedBy"]
-            )
+            "/".join(
+                (a["labels"]["alertname"], a["labels"].get("service", ""), a["labels"]["cluster"])
+            ): bool(a["status"]["inhibitedBy"])
             for a in stack.am_alerts()
         }
 
+    cluster = live_configs.external_labels()["cluster"]
     wait_for(
         "the per-service page inhibited",
-        lambda: states().get("ServiceTargetsDown/basket") is True,
+        lambda: states().get(f"ServiceTargetsDown/basket/{cluster}") is True,
         30,
         stack,
     )
     current = states()
-    assert current["ClusterWideTargetsDown/cluster"] is False
-    assert current["Watchdog/monitoring"] is False
+    assert current[f"ClusterWideTargetsDown/cluster/{cluster}"] is False
+    assert current[f"ServiceAvailabilityFastBurn/basket/{cluster}"] is False
+    assert current["ServiceTargetsDown/till/depot-other"] is False
+    assert current[f"Watchdog/monitoring/{cluster}"] is False
 
 
 # --- every recording rule and dashboard query returns data ------------------------------
@@ -257,7 +330,7 @@ def test_autoscaling_query_is_the_sum_of_per_pod_rates(stack: Stack) -> None:
 
 # Metrics from elsewhere: Prometheus itself, kube-state-metrics, cAdvisor, the CloudWatch
 # exporter; recording rules (with a colon) are checked above.
-_FOREIGN = re.compile(r"^(up|kube_.*|container_.*|aws_.*|.*:.*)$")
+_FOREIGN = re.compile(r"^(up|kube_.*|container_.*|aws_.*|probe_.*|.*:.*)$")
 
 
 def _exported(metrics_text: str) -> set[str]:
@@ -315,39 +388,50 @@ def test_logs_never_carry_the_api_key(stack: Stack) -> None:
     assert not re.search(r"(?i)bearer\s+dpt_", text)
 
 
-LOGQL_BLOCK = re.compile(r"```logql\n(.*?)```", re.DOTALL)
-RUNBOOKS = sorted((ROOT / "docs" / "runbooks").glob("*.md"))
+def _books_and_queries(language: str) -> list[tuple[str, str]]:
+    return [(b.path.name, q) for b in alert_runbooks() for q in b.blocks(language)]
 
 
-def _logql_fields(query: str) -> set[str]:
-    """Fields a LogQL query reads after `| json`: label filters and line_format names."""
-    if "| json" not in query:
-        return set()
-    after = query.split("| json", 1)[1]
-    after = re.sub(r"\[[^\]]*\]", "", after)
-    filters = set(re.findall(r"\|\s*(\w+)\s*(?:=~|!~|!=|>=|<=|==|=|>|<)", after))
-    formatted = set(re.findall(r"\{\{\s*\.(\w+)\s*\}\}", after))
-    return filters | formatted
+_PROMQL = _books_and_queries("promql")
+_LOGQL = _books_and_queries("logql")
 
 
-def test_runbook_logql_examples_use_real_labels_and_fields(stack: Stack) -> None:
-    present: set[str] = set()
-    for record in _log_records(stack):
-        present |= {k for k, v in record.items() if v is not None}
-    for runbook in RUNBOOKS:
-        for query in LOGQL_BLOCK.findall(runbook.read_text()):
-            selector = re.search(r"\{([^}]*)\}", query)
-            assert selector, f"{runbook.name}: LogQL without a stream selector"
-            labels = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", selector.group(1)))
-            assert labels <= {"namespace", "service", "level"}, f"{runbook.name}: {labels}"
-            missing = _logql_fields(query) - present
-            assert not missing, f"{runbook.name}: fields not in depot's logs: {missing}"
+def _ids(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"{book}:{i}" for i, (book, _) in enumerate(pairs)]
 
 
-def test_every_service_runbook_has_a_logql_example() -> None:
-    for runbook in RUNBOOKS:
-        if runbook.name != "README.md":
-            assert LOGQL_BLOCK.search(runbook.read_text()), f"{runbook.name}: no LogQL example"
+@pytest.mark.parametrize(("book", "query"), _PROMQL, ids=_ids(_PROMQL))
+def test_runbook_promql_runs_and_every_selector_matches_series(
+    stack: Stack, book: str, query: str
+) -> None:
+    """A first check that returns nothing in a healthy stack would mislead at 3 a.m.:
+    every selector of every runbook query must match live series (the service's, the
+    exporters', Prometheus' and Alertmanager's own)."""
+    expr = substitute(query)
+    stack.query(expr)  # parses and runs
+    for selector in vector_selectors(expr):
+        response = httpx.get(
+            f"{stack.prometheus_url}/api/v1/series", params={"match[]": selector}, timeout=10
+        ).json()
+        assert response["status"] == "success" and response["data"], f"{book}: {selector}"
+
+
+@pytest.mark.parametrize(("book", "query"), _LOGQL, ids=_ids(_LOGQL))
+def test_runbook_logql_can_match_the_service_logs(stack: Stack, book: str, query: str) -> None:
+    """Evaluated against the service's real log lines with the labels the pipeline sets
+    (observability/logging/config.alloy): a filter that no line can pass (5xx access
+    lines filtered on level="error", `| logfmt` on JSON) fails."""
+    labels = {"namespace": "depot", "service": "depot"}
+    assert logql_problems(query, _log_records(stack), labels) == "", f"{book}: {query}"
+
+
+def test_an_impossible_logql_query_is_caught(stack: Stack) -> None:
+    """The check above can fail: access lines are logged at info, whatever the status."""
+    records = _log_records(stack)
+    labels = {"namespace": "depot", "service": "depot"}
+    bad = '{namespace="$namespace", service="$service", level="error"} | json | status >= 500'
+    assert logql_problems(bad, records, labels)
+    assert logql_problems('{namespace="$namespace"} | logfmt | level="error"', records, labels)
 
 
 def test_alloy_keeps_only_low_cardinality_labels(stack: Stack) -> None:

@@ -15,6 +15,7 @@ export const MODELS = {
   "monitoring.coreos.com/v1/ServiceMonitor": load("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor", "ServiceMonitor"),
   "monitoring.coreos.com/v1/PodMonitor": load("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor", "PodMonitor"),
   "monitoring.coreos.com/v1/PrometheusRule": load("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule", "PrometheusRule"),
+  "monitoring.coreos.com/v1/Probe": load("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Probe", "Probe"),
   "external-secrets.io/v1beta1/ExternalSecret": load("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret", "ExternalSecret"),
   "external-secrets.io/v1beta1/SecretStore": load("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/SecretStore", "SecretStore"),
   "external-secrets.io/v1beta1/ClusterSecretStore": load("@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ClusterSecretStore", "ClusterSecretStore"),
