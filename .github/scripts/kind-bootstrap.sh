@@ -29,6 +29,7 @@ APPLICATIONS=(
   addon-argo-cd
   addon-argo-rollouts
   addon-aws-load-balancer-controller
+  addon-blackbox-exporter
   addon-cloudwatch-exporter
   addon-external-secrets
   addon-karpenter
