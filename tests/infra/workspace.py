@@ -63,8 +63,10 @@ def _provider_block(endpoint: str, alias: str | None) -> str:
     endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in ENDPOINT_SERVICES)
     alias_line = f'  alias = "{alias}"\n' if alias else ""
     # Not skip_requesting_account_id: the emulator's STS answers with its account id, and
-    # without it security-group rule references drift. max_retries = 1 makes an API the
-    # emulator lacks fail in seconds instead of retrying for minutes.
+    # without it security-group rule references drift. max_retries = 3 (the provider makes three attempts)
+    # rides out the emulator dropping a kept-alive connection under load ("use of closed
+    # network connection" on a SQS read was seen to fail a whole apply with one attempt)
+    # while an API the emulator lacks still fails in seconds, not minutes.
     return (
         'provider "aws" {\n'
         f"{alias_line}"
@@ -73,7 +75,7 @@ def _provider_block(endpoint: str, alias: str | None) -> str:
         "  skip_credentials_validation = true\n"
         "  skip_metadata_api_check     = true\n"
         "  s3_use_path_style           = true\n"
-        "  max_retries                 = 1\n"
+        "  max_retries                 = 3\n"
         "  endpoints {\n"
         f"{endpoints}\n"
         "  }\n"
