@@ -63,9 +63,9 @@ def _provider_block(endpoint: str, alias: str | None) -> str:
     endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in ENDPOINT_SERVICES)
     alias_line = f'  alias = "{alias}"\n' if alias else ""
     # Not skip_requesting_account_id: the emulator's STS answers with its account id, and
-    # without it security-group rule references drift. max_retries = 3 (the provider makes three attempts)
+    # without it security-group rule references drift. max_retries = 3 (three attempts)
     # rides out the emulator dropping a kept-alive connection under load ("use of closed
-    # network connection" on a SQS read was seen to fail a whole apply with one attempt)
+    # network connection" on an SQS read once failed a whole apply with one attempt),
     # while an API the emulator lacks still fails in seconds, not minutes.
     return (
         'provider "aws" {\n'
