@@ -109,6 +109,13 @@ def _add_init_container(**security: Any) -> Mutation:
     return mutate
 
 
+def _unset_run_as_non_root(manifest: Manifest) -> Manifest:
+    """Remove runAsNonRoot at both levels: unset must mean "may run as root", not "fine"."""
+    _container(manifest)["securityContext"].pop("runAsNonRoot", None)
+    _pod(manifest).get("securityContext", {}).pop("runAsNonRoot", None)
+    return manifest
+
+
 def _add_host_path(manifest: Manifest) -> Manifest:
     _pod(manifest)["volumes"].append({"name": "node-logs", "hostPath": {"path": "/var/log"}})
     return manifest
@@ -218,6 +225,20 @@ VIOLATIONS: list[tuple[str, str, Mutation, str, str]] = [
     ("host-path", "Deployment", _add_host_path, "host-access", "volume node-logs is a hostPath"),
     ("host-network", "Deployment", _set("p.hostNetwork", True), "host-access", "hostNetwork"),
     ("host-pid", "Deployment", _set("p.hostPID", True), "host-access", "hostPID"),
+    (
+        "run-as-non-root-unset",
+        "Deployment",
+        _unset_run_as_non_root,
+        "non-root",
+        "may run as root",
+    ),
+    (
+        "read-only-root-unset",
+        "Deployment",
+        _delete("c.securityContext.readOnlyRootFilesystem"),
+        "read-only-root-filesystem",
+        "writable root filesystem",
+    ),
     (
         "writable-root",
         "Deployment",
