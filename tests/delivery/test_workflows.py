@@ -208,6 +208,7 @@ def test_prod_needs_codeowner_approval() -> None:
 SCRIPTS = [
     ROOT / ".github/scripts/open-deploy-pr.sh",
     ROOT / ".github/scripts/kind-check.sh",
+    ROOT / ".github/scripts/check-base-images.sh",
     ROOT / "gitops/argocd/bootstrap/bootstrap.sh",
 ]
 
