@@ -22,3 +22,8 @@ ci-targets: ## The lint and test targets as a JSON list (the CI matrix reads it)
 
 kind-check: ## Chart + admission policies against a real API server (needs a kind cluster; CI).
 	bash .github/scripts/kind-check.sh
+
+.PHONY: tf-lock
+tf-lock: ## Write .terraform.lock.hcl for every root under infra/live (offline: mirror hashes).
+	bash scripts/setup/terraform.sh
+	bash scripts/tf-lock.sh

@@ -197,9 +197,7 @@ def fake_docker(tmp_path: Path, resolvable: str) -> dict[str, str]:
     script = tmp_path / "bin" / "docker"
     script.parent.mkdir()
     script.write_text(
-        "#!/bin/sh\n"
-        f'[ "$4" = "{resolvable}" ] && exit 0\n'
-        'echo "ERROR: $4: not found" >&2; exit 1\n'
+        f'#!/bin/sh\n[ "$4" = "{resolvable}" ] && exit 0\necho "ERROR: $4: not found" >&2; exit 1\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return {**os.environ, "PATH": f"{script.parent}:{os.environ['PATH']}"}
