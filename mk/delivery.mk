@@ -27,3 +27,10 @@ kind-check: ## Chart + admission policies against a real API server (needs a kin
 tf-lock: ## Write .terraform.lock.hcl for every root under infra/live (offline: mirror hashes).
 	bash scripts/setup/terraform.sh
 	bash scripts/tf-lock.sh
+
+.PHONY: configure configure-check
+configure: ## Write platform-settings.yaml (GitHub owner/repo, teams, AWS accounts, region, domain) everywhere.
+	uv run --frozen python scripts/configure.py
+
+configure-check: ## Fail while platform-settings.yaml still holds a shipped placeholder.
+	uv run --frozen python scripts/configure.py --check

@@ -243,3 +243,44 @@ def test_image_job_checks_base_images_before_building() -> None:
     for name, ref in dockerfile_args:
         recorded = images[name]
         assert ref == f"{recorded['ref']}@{recorded['digest']}", f"{name} differs from the record"
+
+
+GATE = "vars.PLATFORM_ENVIRONMENTS_READY == 'true'"
+
+
+def test_no_job_runs_in_an_environment_before_it_is_protected() -> None:
+    """GitHub creates a missing environment unprotected: gate every job that names one."""
+    reusable_with_environment = {
+        f"./.github/workflows/{p.name}"
+        for p in workflow_files()
+        if any("environment" in j for j in load(p)["jobs"].values())
+        and "workflow_call" in load(p)["on"]
+    }
+    checked = 0
+    for path in workflow_files():
+        all_jobs = load(path)["jobs"]
+
+        def gated(
+            name: str, seen: tuple[str, ...] = (), all_jobs: dict[str, Any] = all_jobs
+        ) -> bool:
+            job = all_jobs[name]
+            if GATE in str(job.get("if", "")):
+                return True
+            needs = job.get("needs", [])
+            needs = [needs] if isinstance(needs, str) else needs
+            # A job whose needs are skipped is skipped too (the default success()).
+            return any(gated(n, (*seen, name)) for n in needs if n not in seen)
+
+        for name, job in all_jobs.items():
+            if "environment" in job and "workflow_call" in load(path)["on"]:
+                continue  # gated at the call site
+            if "environment" in job or job.get("uses") in reusable_with_environment:
+                checked += 1
+                assert gated(name), f"{path.name}: job {name} runs in an environment ungated"
+    assert checked >= 6
+
+
+def test_a_release_before_the_prerequisites_fails_loudly() -> None:
+    verify = load(WORKFLOWS / "release.yml")["jobs"]["verify"]
+    step = next(s for s in verify["steps"] if s.get("name") == "the release environment exists")
+    assert "PLATFORM_ENVIRONMENTS_READY" in str(step["env"]) and "exit 1" in step["run"]
