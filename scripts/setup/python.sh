@@ -2,6 +2,7 @@
 # Python toolchain: a pinned uv, then the locked environments (the service's and the
 # platform tests').
 source "$(dirname "$0")/lib.sh"
+# renovate: datasource=pypi depName=uv
 UV_VERSION=0.13.9
 if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   log "installing uv $UV_VERSION"

@@ -14,8 +14,10 @@
 source "$(dirname "$0")/lib.sh"
 # The version CI installs (hashicorp/setup-terraform in .github/workflows) and the lock
 # files were made with; Renovate updates all of them together.
+# renovate: datasource=github-releases depName=hashicorp/terraform extractVersion=^v(?<version>.+)$
 TERRAFORM_VERSION=1.11.4
 TERRAFORM_MIN_MINOR=11          # use_lockfile (S3-native state locking) is GA from 1.11
+# renovate: datasource=terraform-provider depName=hashicorp/aws
 AWS_PROVIDER_VERSION=5.100.0
 
 tf="$(command -v terraform || true)"
