@@ -102,8 +102,12 @@ EOF
 say "inside the clean machine"
 # Own mount namespace: the binds vanish when it ends. Own pid namespace: every process
 # started inside (make run's emulator and server) dies with it.
+# shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
 unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
   rootfs="$1"; mirror="$2"; caches="$3"; shift 3
+  # The root must be a mount point, as on a real machine: podman (containers-storage)
+  # remounts / when it unpacks an image layer.
+  mount --bind "$rootfs" "$rootfs"
   mount -t proc proc "$rootfs/proc"
   mount --rbind /sys "$rootfs/sys"
   mount --rbind /dev "$rootfs/dev"
