@@ -94,7 +94,9 @@ if [ "\$ready" != 1 ]; then echo "[inside] make run never became ready"; tail -n
 echo "[inside] make run is ready"
 kill %1 2>/dev/null || true
 echo "[inside] checks: $(echo "$CHECKS" | tr '\n' ' ')"
-uv run --frozen pytest -q -p no:cacheprovider $(echo "$CHECKS" | tr '\n' ' ')
+# make puts .cache/bin (uv, helm, checkov) first on PATH; a single check outside make
+# needs the same.
+PATH="$REPO_IN/.cache/bin:\$PATH" uv run --frozen pytest -q -p no:cacheprovider $(echo "$CHECKS" | tr '\n' ' ')
 echo "[inside] REHEARSAL PASSED"
 EOF
 )"
