@@ -18,7 +18,7 @@ setup-kind: ## Install only what the CI kind job uses (helm); never podman or ru
 	@for s in $(KIND_SETUP_SCRIPTS); do bash "$$s"; done
 
 ci-targets: ## The lint and test targets as a JSON list (the CI matrix reads it).
-	@python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' $(LINT_TARGETS) $(TEST_TARGETS)
+	@python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' $(LINT_TARGETS) $(TEST_TARGETS) $(CI_ONLY_TARGETS)
 
 kind-check: ## Chart + admission policies against a real API server (needs a kind cluster; CI).
 	bash .github/scripts/kind-check.sh

@@ -6,3 +6,11 @@ TEST_TARGETS += test-rehearsal
 .PHONY: test-rehearsal
 test-rehearsal: ## Fresh Debian 12 + clean clone: make setup, make run to ready, chart/infra/observability checks.
 	$(PYTEST) tests/rehearsal --junitxml=$(REPORTS)/rehearsal.xml
+
+# What does not fit in make test's share: the container image tests and whole areas,
+# inside the same clean machine. CI runs it as a leg of its own (ci-targets).
+CI_ONLY_TARGETS += test-rehearsal-full
+
+.PHONY: test-rehearsal-full
+test-rehearsal-full: ## The rehearsal plus whole areas inside it (container, chart, observability); CI runs it.
+	REHEARSAL_MAKE_TARGETS="test-container test-chart test-observability" bash scripts/rehearsal.sh

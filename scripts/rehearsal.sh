@@ -16,6 +16,7 @@
 #
 # Usage: scripts/rehearsal.sh [WORKDIR]     (make test-rehearsal runs it; root needed)
 # Env:   REHEARSAL_CHECKS  space-separated pytest node ids to run inside (after make run)
+#        REHEARSAL_MAKE_TARGETS  make targets to run inside after them (none by default)
 #        REHEARSAL_KEEP=1  keep the root filesystem afterwards (for debugging)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,6 +29,9 @@ tests/infra/test_static.py::test_terraform_fmt
 tests/infra/test_static.py::test_terraform_validate
 tests/observability/test_rules.py::test_promtool_unit_tests_pass"
 CHECKS="${REHEARSAL_CHECKS:-$DEFAULT_CHECKS}"
+# Whole make targets to run inside after the checks (test-rehearsal-full: what does not
+# fit in make test's share).
+MAKE_TARGETS="${REHEARSAL_MAKE_TARGETS:-}"
 
 say() { printf '[rehearsal %s] %s\n' "$(date -u +%T)" "$*" >&2; }
 [ "$(id -u)" -eq 0 ] || { say "needs root (mmdebstrap, chroot, namespaces)"; exit 2; }
@@ -97,6 +101,10 @@ echo "[inside] checks: $(echo "$CHECKS" | tr '\n' ' ')"
 # make puts .cache/bin (uv, helm, checkov) first on PATH; a single check outside make
 # needs the same.
 PATH="$REPO_IN/.cache/bin:\$PATH" uv run --frozen pytest -q -p no:cacheprovider $(echo "$CHECKS" | tr '\n' ' ')
+if [ -n "$MAKE_TARGETS" ]; then
+  echo "[inside] make $MAKE_TARGETS"
+  make --no-print-directory $MAKE_TARGETS
+fi
 echo "[inside] REHEARSAL PASSED"
 EOF
 )"
