@@ -12,6 +12,8 @@ PYTEST := uv run --frozen --project $(CURDIR) pytest
 SETUP_SCRIPTS := scripts/setup/python.sh
 LINT_TARGETS :=
 TEST_TARGETS :=
+# Run by CI as legs of their own, not by `make test` (too long for its budget).
+CI_ONLY_TARGETS :=
 BENCH_TARGETS :=
 
 include $(sort $(wildcard mk/*.mk))

@@ -8,9 +8,29 @@ TEST_TARGETS += test-delivery
 test-delivery: ## Argo CD objects, GitOps renders, workflow lint/security, promotion tool.
 	$(PYTEST) tests/delivery -n 2 --junitxml=$(REPORTS)/delivery.xml
 
-.PHONY: ci-targets kind-check
+# The kind job runs on GitHub's runner, next to the Docker its cluster runs on: it installs
+# only what it uses (helm), never the podman/runc of the full setup (containerd.io, which
+# the runner's Docker comes as, conflicts with Debian's runc).
+KIND_SETUP_SCRIPTS := scripts/setup/helm.sh
+
+.PHONY: ci-targets kind-check setup-kind
+setup-kind: ## Install only what the CI kind job uses (helm); never podman or runc.
+	@for s in $(KIND_SETUP_SCRIPTS); do bash "$$s"; done
+
 ci-targets: ## The lint and test targets as a JSON list (the CI matrix reads it).
-	@python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' $(LINT_TARGETS) $(TEST_TARGETS)
+	@python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' $(LINT_TARGETS) $(TEST_TARGETS) $(CI_ONLY_TARGETS)
 
 kind-check: ## Chart + admission policies against a real API server (needs a kind cluster; CI).
 	bash .github/scripts/kind-check.sh
+
+.PHONY: tf-lock
+tf-lock: ## Write .terraform.lock.hcl for every root under infra/live (offline: mirror hashes).
+	bash scripts/setup/terraform.sh
+	bash scripts/tf-lock.sh
+
+.PHONY: configure configure-check
+configure: ## Write platform-settings.yaml (GitHub owner/repo, teams, AWS accounts, region, domain) everywhere.
+	uv run --frozen python scripts/configure.py
+
+configure-check: ## Fail while platform-settings.yaml still holds a shipped placeholder.
+	uv run --frozen python scripts/configure.py --check

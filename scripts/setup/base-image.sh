@@ -17,6 +17,7 @@ SUITE=bookworm
 # python3.11 pulls in libpython3.11-stdlib, libc6, libssl3 and friends; python3-minimal
 # adds the /usr/bin/python3 link that distroless also has.
 PACKAGES=python3.11,python3-minimal
+# renovate: datasource=pypi depName=uv
 UV_VERSION=0.13.9
 
 export CONTAINERS_CONF="$CACHE/containers/containers.conf"

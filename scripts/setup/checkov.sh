@@ -3,6 +3,7 @@
 # otherwise constrain the platform's lock. Offline use: --skip-download and
 # CKV_SKIP_PACKAGE_UPDATE_CHECK=true (see tests).
 source "$(dirname "$0")/lib.sh"
+# renovate: datasource=pypi depName=checkov
 CHECKOV_VERSION=3.3.30
 export UV_TOOL_DIR="$CACHE/uv-tools" UV_TOOL_BIN_DIR="$CACHE/bin"
 if ! "$CACHE/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then

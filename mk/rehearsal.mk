@@ -1,0 +1,16 @@
+# Fresh-machine rehearsal (scripts/rehearsal.sh): a clean Debian 12 root filesystem, a
+# clean clone, the README's set-up, `make run` to ready and one check per tool family.
+# Root only (mmdebstrap, chroot); CI's legs run as root in Debian 12 (ADR 0035, 0039).
+TEST_TARGETS += test-rehearsal
+
+.PHONY: test-rehearsal
+test-rehearsal: ## Fresh Debian 12 + clean clone: make setup, make run to ready, chart/infra/observability checks.
+	$(PYTEST) tests/rehearsal --junitxml=$(REPORTS)/rehearsal.xml
+
+# What does not fit in make test's share: the container image tests and whole areas,
+# inside the same clean machine. CI runs it as a leg of its own (ci-targets).
+CI_ONLY_TARGETS += test-rehearsal-full
+
+.PHONY: test-rehearsal-full
+test-rehearsal-full: ## The rehearsal plus whole areas inside it (container, chart, observability); CI runs it.
+	REHEARSAL_MAKE_TARGETS="test-container test-chart test-observability" bash scripts/rehearsal.sh

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Fresh-machine rehearsal: does a clean clone set itself up and run on a clean Debian 12?
+#
+# 1. mmdebstrap assembles a minimal Debian 12 root filesystem: minbase plus what a
+#    fresh machine is assumed to have (python3, as Debian's cloud images do) and what
+#    the README asks for before the first command (ca-certificates, git, make).
+# 2. What no reachable registry ships is brought from this machine: Terraform (binary)
+#    and its AWS provider mirror (read-only), this site's extra CA certificates (TLS
+#    inspection of the registries), resolv.conf, and download caches (apt archives, uv)
+#    so a re-run does not download everything again; every package is still installed
+#    by the project's own scripts.
+# 3. Inside it (chroot, own mount and pid namespaces: nothing leaks, everything started
+#    inside dies with it), from a clean `git clone` of this repository's HEAD: the
+#    README's set-up (`make setup`), then `make run` until /readyz answers 200, and one
+#    check per tool family (REHEARSAL_CHECKS, default: chart, infra, observability).
+#
+# Usage: scripts/rehearsal.sh [WORKDIR]     (make test-rehearsal runs it; root needed)
+# Env:   REHEARSAL_CHECKS  space-separated pytest node ids to run inside (after make run)
+#        REHEARSAL_MAKE_TARGETS  make targets to run inside after them (none by default)
+#        REHEARSAL_KEEP=1  keep the root filesystem afterwards (for debugging)
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="${1:-$ROOT/.cache/rehearsal}"
+CACHES="$ROOT/.cache/rehearsal-caches"
+ROOTFS="$WORK/rootfs"
+REPO_IN=/root/depot-platform
+DEFAULT_CHECKS="tests/chart/test_lint.py::test_chart_defaults_lint_once_an_image_is_given
+tests/infra/test_static.py::test_terraform_fmt
+tests/infra/test_static.py::test_terraform_validate
+tests/observability/test_rules.py::test_promtool_unit_tests_pass"
+CHECKS="${REHEARSAL_CHECKS:-$DEFAULT_CHECKS}"
+# Whole make targets to run inside after the checks (test-rehearsal-full: what does not
+# fit in make test's share).
+MAKE_TARGETS="${REHEARSAL_MAKE_TARGETS:-}"
+
+say() { printf '[rehearsal %s] %s\n' "$(date -u +%T)" "$*" >&2; }
+[ "$(id -u)" -eq 0 ] || { say "needs root (mmdebstrap, chroot, namespaces)"; exit 2; }
+for tool in mmdebstrap unshare chroot git; do
+  command -v "$tool" >/dev/null || { say "missing $tool: run make setup"; exit 2; }
+done
+terraform_bin="$(command -v terraform || true)"
+[ -n "$terraform_bin" ] || { say "terraform not on PATH: the rehearsal brings it from here"; exit 2; }
+
+cleanup() {
+  if [ -z "${REHEARSAL_KEEP:-}" ]; then rm -rf "$ROOTFS"; fi
+}
+trap cleanup EXIT
+rm -rf "$ROOTFS"
+mkdir -p "$WORK" "$CACHES/apt" "$CACHES/uv"
+
+say "assembling a clean Debian 12 root filesystem"
+mmdebstrap --quiet --variant=minbase --include=ca-certificates,git,make,python3 \
+  --format=directory bookworm "$ROOTFS" >&2
+
+say "bringing from this machine: terraform, the provider mirror, CA certificates, DNS"
+install -m 0755 "$(readlink -f "$terraform_bin")" "$ROOTFS/usr/local/bin/terraform"
+mirror="$(sed -nE 's/^ *path += "(.+)"$/\1/p' "$ROOT/.cache/terraform/cli.tfrc" 2>/dev/null | head -n 1)"
+if [ -n "$mirror" ]; then mkdir -p "$ROOTFS$mirror"; fi
+cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
+  chroot "$ROOTFS" update-ca-certificates >/dev/null 2>&1
+fi
+mkdir -p "$ROOTFS/var/cache/apt/archives" "$ROOTFS/root/.cache/uv"
+
+say "cloning $(git -C "$ROOT" rev-parse --short HEAD) (committed state only)"
+git clone --quiet --no-hardlinks --no-checkout "$ROOT" "$ROOTFS$REPO_IN"
+git -C "$ROOTFS$REPO_IN" checkout --quiet "$(git -C "$ROOT" rev-parse HEAD)"
+
+# The environment a user's shell would have: a clean one, plus the TLS trust settings
+# this site needs (they name paths that exist inside too) and CI=true so a missing tool
+# fails a check instead of skipping it.
+env_args=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+  LANG=C.UTF-8 CI=true DEBIAN_FRONTEND=noninteractive)
+for var in SSL_CERT_FILE SSL_CERT_DIR PIP_CERT REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
+  CURL_CA_BUNDLE GIT_SSL_CAINFO AWS_CA_BUNDLE TF_PROVIDER_MIRROR; do
+  if [ -n "${!var:-}" ]; then env_args+=("$var=${!var}"); fi
+done
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+
+inside="$(cat <<EOF
+set -euo pipefail
+cd $REPO_IN
+t0=\$(date +%s)
+echo "[inside] make setup (the README's set-up)"
+make setup
+echo "[inside] make setup took \$((\$(date +%s) - t0)) s"
+echo "[inside] make run, waiting for /readyz on port $port"
+PORT=$port make run >/tmp/run.log 2>&1 &
+ready=0
+for _ in \$(seq 1 120); do
+  if python3 -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen("http://127.0.0.1:$port/readyz", timeout=2).status != 200)' 2>/dev/null; then
+    ready=1; break
+  fi
+  sleep 1
+done
+if [ "\$ready" != 1 ]; then echo "[inside] make run never became ready"; tail -n 40 /tmp/run.log; exit 1; fi
+echo "[inside] make run is ready"
+kill %1 2>/dev/null || true
+echo "[inside] checks: $(echo "$CHECKS" | tr '\n' ' ')"
+# make puts .cache/bin (uv, helm, checkov) first on PATH; a single check outside make
+# needs the same.
+PATH="$REPO_IN/.cache/bin:\$PATH" uv run --frozen pytest -q -p no:cacheprovider $(echo "$CHECKS" | tr '\n' ' ')
+if [ -n "$MAKE_TARGETS" ]; then
+  echo "[inside] make $MAKE_TARGETS"
+  make --no-print-directory $MAKE_TARGETS
+fi
+echo "[inside] REHEARSAL PASSED"
+EOF
+)"
+
+say "inside the clean machine"
+# Own mount namespace: the binds vanish when it ends. Own pid namespace: every process
+# started inside (make run's emulator and server) dies with it.
+# shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
+unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
+  rootfs="$1"; mirror="$2"; caches="$3"; shift 3
+  # The root must be a mount point, as on a real machine: podman (containers-storage)
+  # remounts / when it unpacks an image layer.
+  mount --bind "$rootfs" "$rootfs"
+  mount -t proc proc "$rootfs/proc"
+  mount --rbind /sys "$rootfs/sys"
+  mount --rbind /dev "$rootfs/dev"
+  mount -t tmpfs tmpfs "$rootfs/tmp"
+  mount --bind "$caches/apt" "$rootfs/var/cache/apt/archives"
+  mount --bind "$caches/uv" "$rootfs/root/.cache/uv"
+  if [ -n "$mirror" ]; then mount --bind -o ro "$mirror" "$rootfs$mirror"; fi
+  exec chroot "$rootfs" env -i "$@"
+' _ "$ROOTFS" "$mirror" "$CACHES" "${env_args[@]}" bash -c "$inside"
+say "passed"
