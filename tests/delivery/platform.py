@@ -599,11 +599,7 @@ def cluster_store_admits(store: Obj, namespace: str, labels: dict[str, str]) -> 
 # create (a hand-off between two changes that land separately). Each entry is listed in
 # the README's traceability table as open; test_platform fails once infra/ has the role,
 # so the entry cannot outlive the gap.
-AWAITING_INFRA: dict[str, tuple[str, str]] = {
-    # Target-group verification of blue/green (values/argo-rollouts.yaml): needs
-    # elasticloadbalancing:DescribeTargetGroups/DescribeTargetHealth/... (read-only).
-    "argo-rollouts": ("argo-rollouts", "argo-rollouts"),
-}
+AWAITING_INFRA: dict[str, tuple[str, str]] = {}
 
 
 def infra_irsa_roles(root: Path) -> dict[str, tuple[str, str]]:

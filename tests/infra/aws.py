@@ -176,6 +176,7 @@ def role_snapshot(aws: Aws, role_name: str) -> dict[str, Any]:
     ]
     return {
         "arn": role["Arn"],
+        "boundary": role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
         "trust": _doc(role["AssumeRolePolicyDocument"]),
         "inline": inline,
         "attached": sorted(attached),

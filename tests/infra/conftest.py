@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra.day_one import rehearse_day_one
 from tests.infra.lifecycle import RootRun, plan_root, reject_bad_inputs, run_dev, run_shared
 from tests.infra.tf import terraform_binary
 from tests.support.moto import MotoServer, start_moto
@@ -49,6 +50,10 @@ def root_runs(
         # Queued behind the others (four workers): the bad-input plans are quick.
         futures["bad-inputs"] = pool.submit(
             reject_bad_inputs, terraform, plan_dir / "bad", plan_moto
+        )
+        # Its own emulator (IAM enforced by meaning), started by the rehearsal itself.
+        futures["day-one"] = pool.submit(
+            rehearse_day_one, terraform, tmp_path_factory.mktemp("day-one")
         )
         yield futures
     finally:

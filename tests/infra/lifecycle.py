@@ -8,6 +8,7 @@ RootRun; the tests then only look at data.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -79,9 +80,43 @@ def emulator_root(
     return Terraform(binary, root, dict(FAKE_CREDENTIALS))
 
 
-def init_with_emulator_backend(tf: Terraform, moto: MotoServer) -> None:
-    config = write_backend_config(tf.workdir, moto.url, STATE_BUCKET)
+def init_with_emulator_backend(tf: Terraform, moto: MotoServer, kms_key_id: str) -> None:
+    config = write_backend_config(tf.workdir, moto.url, STATE_BUCKET, kms_key_id)
     tf.init(f"-backend-config={config.name}")
+
+
+def state_encryption(aws: awsmod.Aws, state_key: str) -> dict[str, str]:
+    """How the backend stored the state object: SSE algorithm and key."""
+    head = aws.client("s3").head_object(Bucket=STATE_BUCKET, Key=state_key)
+    return {
+        "sse": head.get("ServerSideEncryption", ""),
+        "key": head.get("SSEKMSKeyId", ""),
+    }
+
+
+def delegated_zone(aws: awsmod.Aws, name: str) -> str:
+    """The pre-delegated zone the environment roots expect (day one, before the apply)."""
+    zone = aws.client("route53").create_hosted_zone(Name=name, CallerReference=f"test-{name}")
+    return str(zone["HostedZone"]["Id"]).rsplit("/", 1)[-1]
+
+
+def refuses_to_destroy(
+    binary: str, workdir: Path, rel: str, moto: MotoServer, key: str, args: list[str]
+) -> list[str]:
+    """Plan a destroy of the applied root with the committed code (prevent_destroy intact):
+    the addresses Terraform refuses to destroy."""
+    infra = copy_infra(workdir, allow_destroy=False)
+    tf = emulator_root(binary, infra, rel, moto, ("backup_copy",))
+    init_with_emulator_backend(tf, moto, key)
+    result = tf.run(
+        "plan", "-destroy", "-no-color", "-refresh=false", "-lock=false", *args, ok_codes=(0, 1, 2)
+    )
+    text = result.stderr.replace("│", " ")
+    return sorted(
+        set(
+            re.findall(r"Resource (\S+) has lifecycle\.prevent_destroy set", " ".join(text.split()))
+        )
+    )
 
 
 def lock_is_enforced(tf: Terraform, aws: awsmod.Aws, state_key: str, plan_vars: list[str]) -> bool:
@@ -97,10 +132,33 @@ def lock_is_enforced(tf: Terraform, aws: awsmod.Aws, state_key: str, plan_vars: 
 
 # --- shared: bootstrap (state bucket) then the shared root (ECR, CI identity).
 
+EMULATOR_ADMINS = (
+    f'["arn:aws:iam::{EMULATOR_ACCOUNT_ID}:role/aws-reserved/sso.amazonaws.com/'
+    '*AWSReservedSSO_PlatformAdmin_*"]'
+)
+# The shared root's writers live in the emulator's account (the environments' stay in
+# their own accounts, which the policy tests use as they are).
+EMULATOR_WRITERS = (
+    "{ "
+    + " ".join(
+        f'{root} = {{ account_id = "{account}", role_name_prefix = "depot-ci-terraform-", '
+        f'admin_role_arn_patterns = ["arn:aws:iam::{account}:role/aws-reserved/'
+        'sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"] },'
+        for root, account in (
+            ("shared", EMULATOR_ACCOUNT_ID),
+            ("dev", "111111111111"),
+            ("staging", "222222222222"),
+            ("prod", "333333333333"),
+        )
+    )
+    + " }"
+)
 BOOTSTRAP_VARS = [
     f"-var=account_id={EMULATOR_ACCOUNT_ID}",
+    f"-var=state_writers={EMULATOR_WRITERS}",
     "-var=force_destroy=true",
     "-var=aws_api_emulator=true",
+    f"-var=state_admin_role_arn_patterns={EMULATOR_ADMINS}",
 ]
 SHARED_VARS = [f"-var=account_id={EMULATOR_ACCOUNT_ID}", "-var=ecr_force_delete=true"]
 
@@ -118,9 +176,16 @@ def run_shared(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
             bootstrap.init()
             bootstrap.apply(*BOOTSTRAP_VARS)
         run.snapshot["state_bucket"] = awsmod.bucket_snapshot(aws, STATE_BUCKET)
+        state_key_arn = bootstrap.outputs()["state_kms_key_arn"]
+        run.snapshot["state_key_arn"] = state_key_arn
         with timed(run, "apply"):
-            init_with_emulator_backend(shared, moto)
+            init_with_emulator_backend(shared, moto, state_key_arn)
             shared.apply(*SHARED_VARS)
+        run.snapshot["state_encryption"] = state_encryption(aws, "live/shared/terraform.tfstate")
+        with timed(run, "bootstrap plan with the real settings"):
+            real = [v for v in BOOTSTRAP_VARS if "aws_api_emulator" not in v]
+            bootstrap.plan_exit_code(*real, "-refresh=false", out="real.tfplan")
+            run.snapshot["bootstrap_real_plan"] = bootstrap.show_plan("real.tfplan")
         run.outputs = shared.outputs()
         run.snapshot.update(snapshot_shared(aws))
         with timed(run, "second plan"):
@@ -141,7 +206,8 @@ def run_shared(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
 
 # --- dev: an environment root (network, EKS, service data and identity, edge, audit, CI).
 
-DEV_VARS = [f"-var=account_id={EMULATOR_ACCOUNT_ID}", "-var=aws_api_emulator=true"]
+DEV_ACCOUNT = [f"-var=account_id={EMULATOR_ACCOUNT_ID}"]
+DEV_VARS = [*DEV_ACCOUNT, "-var=aws_api_emulator=true"]
 
 
 def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
@@ -153,28 +219,36 @@ def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
         aws.client("s3").create_bucket(
             Bucket=STATE_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
         )
+        state_key = aws.client("kms").create_key(Description="state")["KeyMetadata"]["Arn"]
+        run.snapshot["state_key_arn"] = state_key
+        zone = [f"-var=dns_zone_id={delegated_zone(aws, 'dev.example.com')}"]
         infra = copy_infra(workdir)
         dev = emulator_root(binary, infra, "live/dev", moto, ("backup_copy",))
         with timed(run, "apply"):
-            init_with_emulator_backend(dev, moto)
-            dev.apply(*DEV_VARS)
+            init_with_emulator_backend(dev, moto, state_key)
+            dev.apply(*DEV_VARS, *zone)
+        run.snapshot["state_encryption"] = state_encryption(aws, "live/dev/terraform.tfstate")
         run.outputs = dev.outputs()
         with timed(run, "inspect"):
             run.snapshot.update(snapshot_dev(aws, run.outputs))
         with timed(run, "second plan"):
-            run.plan_exit_code, run.plan_text = dev.plan_exit_code(*DEV_VARS)
+            run.plan_exit_code, run.plan_text = dev.plan_exit_code(*DEV_VARS, *zone)
         with timed(run, "plan of emulator-excluded resources"):
-            dev.plan_exit_code(
-                f"-var=account_id={EMULATOR_ACCOUNT_ID}", "-refresh=false", out="real.tfplan"
-            )
+            dev.plan_exit_code(*DEV_ACCOUNT, *zone, "-refresh=false", out="real.tfplan")
             run.snapshot["real_account_plan"] = dev.show_plan("real.tfplan")
+        with timed(run, "prevent_destroy"):
+            run.snapshot["refused_to_destroy"] = refuses_to_destroy(
+                binary, workdir / "committed", "live/dev", moto, state_key, [*DEV_VARS, *zone]
+            )
         with timed(run, "iam enforcement"):
             run.snapshot["enforced"] = s3_isolation_in_practice(moto, aws, run.outputs)
         with timed(run, "destroy"):
-            dev.destroy(*DEV_VARS)
+            dev.destroy(*DEV_VARS, *zone)
             run.snapshot["state_after_destroy"] = dev.run("state", "list").stdout.split()
             awsmod.purge_bucket(aws, STATE_BUCKET)
             aws.client("s3").delete_bucket(Bucket=STATE_BUCKET)
+            aws.client("route53").delete_hosted_zone(Id=zone[0].rsplit("=", 1)[1])
+            aws.client("kms").schedule_key_deletion(KeyId=state_key, PendingWindowInDays=7)
         run.leftovers = awsmod.leftovers(before, awsmod.inventory(aws))
 
     return guarded(run, body)
@@ -193,10 +267,11 @@ def plan_root(binary: str, workdir: Path, moto: MotoServer, environment: str) ->
         infra = copy_infra(workdir)
         root = emulator_root(binary, infra, f"live/{environment}", moto, ("backup_copy",))
         (root.workdir / "zz_local_backend_override.tf").write_text(PLAN_ONLY_BACKEND)
+        zone = delegated_zone(awsmod.Aws(moto.url), f"{environment}.example.com")
         with timed(run, "plan"):
             root.init()
             code, run.plan_text = root.plan_exit_code(
-                f"-var=account_id={EMULATOR_ACCOUNT_ID}", out="p.tfplan"
+                f"-var=account_id={EMULATOR_ACCOUNT_ID}", f"-var=dns_zone_id={zone}", out="p.tfplan"
             )
             run.plan_exit_code = code
             run.snapshot["plan"] = root.show_plan("p.tfplan")
@@ -214,6 +289,8 @@ BAD_INPUTS: dict[str, list[str]] = {
     ],
     "an unknown developer access level": ["-var=developer_access=admin"],
     "the wrong account": ["-var=account_id=333333333333"],
+    "a zone name instead of its id": ["-var=dns_zone_id=dev.example.com"],
+    "the id of another domain's zone": ["-var=dns_zone_id=ZONE_OF_OTHER_DOMAIN"],
 }
 
 
@@ -226,7 +303,13 @@ def reject_bad_inputs(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
         root = emulator_root(binary, infra, "live/dev", moto, ("backup_copy",))
         (root.workdir / "zz_local_backend_override.tf").write_text(PLAN_ONLY_BACKEND)
         root.init()
-        for case, args in BAD_INPUTS.items():
+        aws = awsmod.Aws(moto.url)
+        good_zone = delegated_zone(aws, "dev.example.com")
+        other_zone = delegated_zone(aws, "other.example.org")
+        for case, raw in BAD_INPUTS.items():
+            args = [a.replace("ZONE_OF_OTHER_DOMAIN", other_zone) for a in raw]
+            if not any(a.startswith("-var=dns_zone_id") for a in args):
+                args.append(f"-var=dns_zone_id={good_zone}")
             account = (
                 []
                 if any(a.startswith("-var=account_id") for a in args)

@@ -47,6 +47,11 @@ def snapshot_dev(aws: awsmod.Aws, outputs: dict[str, Any]) -> dict[str, Any]:
         "key_admin_policy": awsmod.managed_policy_document(
             aws, outputs["key_admin_policy_arns"]["depot"]
         ),
+        "boundary_policy": awsmod.managed_policy_document(
+            aws,
+            outputs["key_admin_policy_arns"]["depot"].rsplit("/", 1)[0]
+            + "/depot-ci-workload-boundary",
+        ),
         "content_bucket": awsmod.bucket_snapshot(aws, depot["bucket_name"]),
         "logs_bucket": awsmod.bucket_snapshot(aws, outputs["loki_bucket_name"]),
         "data_key": awsmod.kms_snapshot(aws, depot["kms_alias"]),

@@ -19,6 +19,11 @@ EXPECTED = {
     "a CI role given cluster access": ("access role ARNs", "must not be given cluster access"),
     "an unknown developer access level": ("developer_access", '"view" or "edit"'),
     "the wrong account": ("AWS account ID not allowed", EMULATOR_ACCOUNT_ID),
+    "a zone name instead of its id": ("dns_zone_id", "not its name"),
+    "the id of another domain's zone": (
+        "dns_zone_id names the zone other.example.org",
+        "set dns_zone_id to the id of the delegated dev.example.com zone",
+    ),
 }
 
 

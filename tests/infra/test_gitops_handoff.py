@@ -35,6 +35,13 @@ def account_of(environment: str) -> str:
     return match.group(1)
 
 
+def tfvar(environment: str, name: str) -> str:
+    tfvars = (INFRA / "live" / environment / "terraform.tfvars").read_text()
+    match = re.search(rf'^{name}\s*=\s*"([^"]+)"', tfvars, re.M)
+    assert match, f"infra/live/{environment}/terraform.tfvars has no {name}"
+    return match.group(1)
+
+
 def substitute(value: Any, account: str) -> Any:
     if isinstance(value, str):
         return value.replace(EMULATOR_ACCOUNT_ID, account)
@@ -123,6 +130,22 @@ def test_dev_addon_roles_and_loki_bucket_match_the_applied_root(dev: dict[str, A
     assert alb["clusterName"] == dev["cluster_name"]
 
 
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_load_balancer_controller_gets_the_vpc_id_output(
+    environment: str, dev_run: RootRun
+) -> None:
+    """The controller cannot rely on IMDS for its VPC: vpcId is set in its values, from
+    the root's `vpc_id` output (whose value AWS assigns, so the id itself is copied after
+    the first apply; the comment names the output it comes from)."""
+    path = GITOPS / "platform" / "addons" / "environments" / environment
+    text = (path / "aws-load-balancer-controller.yaml").read_text()
+    values = yaml.safe_load(text)
+    assert re.fullmatch(r"vpc-[0-9a-f]{8,17}", values.get("vpcId", "")), values.get("vpcId")
+    assert "vpc_id" in text and f"infra/live/{environment}" in text
+    outputs = dev_run.require().outputs
+    assert re.fullmatch(r"vpc-[0-9a-f]+", outputs["vpc_id"]), "the root outputs vpc_id"
+
+
 def test_karpenter_node_class_matches_the_applied_root(dev: dict[str, Any]) -> None:
     node_class = load(GITOPS / "platform" / "karpenter" / "nodeclass.yaml")["spec"]
     assert node_class["role"] == dev["karpenter"]["node_role_name"]
@@ -148,7 +171,7 @@ def test_planned_environment_matches_its_values(
     values = service_values(environment)
     roles = planned_names(plan, "aws_iam_role", "name")
     assert f"{SERVICE}-{environment}" in roles
-    zone = next(iter(planned_names(plan, "aws_route53_zone", "name")))
+    zone = tfvar(environment, "dns_zone_name")
     expected = {
         "serviceAccount": {"roleArn": f"arn:aws:iam::{account}:role/{SERVICE}-{environment}"},
         "env": {

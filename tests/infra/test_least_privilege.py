@@ -73,6 +73,14 @@ STAR_RESOURCE_EXCEPTIONS: dict[str, set[str]] = {
         "ec2:DescribeSubnets",
         "pricing:GetProducts",
     },
+    "depot-dev-argo-rollouts": {
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeTags",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+    },
     "depot-dev-cloudwatch-exporter": {
         "cloudwatch:GetMetricData",
         "cloudwatch:ListMetrics",
@@ -89,9 +97,9 @@ MANAGED_POLICIES: dict[str, set[str]] = {
         "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     },
+    # No AmazonEKS_CNI_Policy on either node role: the CNI has its own IRSA role.
     "depot-karpenter-node": {
         "AmazonEKSWorkerNodePolicy",
-        "AmazonEKS_CNI_Policy",
         "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     },
@@ -115,6 +123,7 @@ IRSA_SUBJECTS = {
     "depot-dev-external-secrets": "system:serviceaccount:external-secrets:external-secrets",
     "depot-dev-loki": "system:serviceaccount:logging:loki",
     "depot-dev-cloudwatch-exporter": "system:serviceaccount:monitoring:cloudwatch-exporter",
+    "depot-dev-argo-rollouts": "system:serviceaccount:argo-rollouts:argo-rollouts",
     "depot-dev-vpc-cni": "system:serviceaccount:kube-system:aws-node",
     "depot-dev-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
 }

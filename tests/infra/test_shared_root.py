@@ -122,8 +122,13 @@ def test_image_push_role_reaches_only_its_repository(run: RootRun) -> None:
 def test_plan_role_is_read_only(run: RootRun) -> None:
     plan = role(run, "depot-ci-terraform-plan")
     assert plan["attached"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
-    (document,) = plan["inline"].values()
+    assert set(plan["inline"]) == {"terraform-state", "no-data-reads"}
+    document = plan["inline"]["terraform-state"]
     assert not iam.star_resource_actions(document)
+    # The data reads ReadOnlyAccess would allow are denied (policy_eval tests decide them).
+    assert {
+        s.sid for s in iam.statements(plan["inline"]["no-data-reads"]) if s.effect == "Deny"
+    } >= {"DenyTableData", "DenyObjectData", "DenyLogData", "DenyOtherSecrets"}
     # The only writes: the lock file next to its own state.
     assert iam.resources_of(document, "s3:PutObject") == {
         f"arn:aws:s3:::depot-tfstate-{EMULATOR_ACCOUNT_ID}/live/shared/*.tflock"
@@ -137,12 +142,21 @@ def test_apply_role_has_no_admin_and_cannot_change_ci_identity(run: RootRun) -> 
     assert not iam.full_wildcard_actions(document)
     # Whole-service rights only for the services this root manages (named here).
     assert iam.star_resource_actions(document) == {"ecr:*", "kms:*", "s3:*"}
-    iam_resources = iam.resources_of(document, "iam:*")
+    iam_resources = {
+        r
+        for s in iam.allows(document)
+        if any(a.startswith("iam:") for a in s.actions)
+        for r in s.resources
+    }
+    assert "iam:*" not in iam.allowed_actions(document), "IAM by named actions only"
     assert iam_resources and all(
         ":role/depot-" in r
         or ":policy/depot-" in r
         or ":instance-profile/depot-" in r
         or ":oidc-provider/oidc.eks." in r
+        or ":role/aws-service-role/" in r
+        or r.startswith("arn:aws:iam::aws:policy/")
+        or r.endswith(":oidc-provider/token.actions.githubusercontent.com")
         for r in iam_resources
     )
     denies = [s for s in iam.statements(document) if s.effect == "Deny"]

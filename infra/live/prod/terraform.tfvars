@@ -24,7 +24,9 @@ platform_admin_role_arns = ["arn:aws:iam::333333333333:role/AWSReservedSSO_Platf
 developer_role_arns      = ["arn:aws:iam::333333333333:role/AWSReservedSSO_Developer_0123456789abcdef"]
 developer_access         = "view"
 
-dns_zone_name  = "prod.example.com"
+dns_zone_name = "prod.example.com"
+# The delegated zone of dns_zone_name, made before the first apply (docs/infra.md, "Day one").
+dns_zone_id    = "Z0PRODEXAMPLEZONE0000"
 waf_rate_limit = 5000
 
 deletion_protection         = true

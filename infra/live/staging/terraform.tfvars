@@ -24,7 +24,9 @@ platform_admin_role_arns = ["arn:aws:iam::222222222222:role/AWSReservedSSO_Platf
 developer_role_arns      = ["arn:aws:iam::222222222222:role/AWSReservedSSO_Developer_0123456789abcdef"]
 developer_access         = "view"
 
-dns_zone_name  = "staging.example.com"
+dns_zone_name = "staging.example.com"
+# The delegated zone of dns_zone_name, made before the first apply (docs/infra.md, "Day one").
+dns_zone_id    = "Z0STAGINGEXAMPLEZONE0000"
 waf_rate_limit = 2000
 
 deletion_protection         = true

@@ -22,6 +22,11 @@ locals {
   # arn:aws:kms:REGION:ACCOUNT:alias/NAME => keys of that account and region, and "alias/NAME".
   state_keys  = var.terraform == null ? "" : "${split(":alias/", var.terraform.state_kms_alias_arn)[0]}:key/*"
   state_alias = var.terraform == null ? "" : "alias/${split(":alias/", var.terraform.state_kms_alias_arn)[1]}"
+  # Known before the policy exists, so the apply policy does not wait for it.
+  boundary_arn = "${local.iam_arn}:policy/${var.name_prefix}-workload-boundary"
+  # The services' API-key secrets (service-data: SERVICE/ENV/api-keys, plus the random
+  # suffix Secrets Manager appends).
+  api_key_secrets = "arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:*/api-keys-*"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -144,6 +149,36 @@ data "aws_iam_policy_document" "state" {
     }
   }
 
+  # In the shared account the apply role manages s3 and kms (ECR's key), and would so
+  # reach the state bucket's configuration and key through IAM alone: both are the
+  # bootstrap's, changed by an administrator only. (Other roots' state objects are
+  # protected by the bucket policy, live/shared/bootstrap.) A no-op elsewhere.
+  statement {
+    sid    = "DenyChangesToStateBucket"
+    effect = "Deny"
+    actions = [
+      "s3:DeleteBucket*", "s3:PutBucket*", "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+    ]
+    resources = [var.terraform.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "DenyChangesToStateKey"
+    effect    = "Deny"
+    actions   = ["kms:CreateGrant", "kms:Delete*", "kms:Disable*", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:Update*"]
+    resources = [local.state_keys]
+
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "kms:ResourceAliases"
+      values   = [local.state_alias]
+    }
+  }
+
+  # parliament: UNKNOWN_CONDITION_FOR_ACTION - kms:ResourceAliases applies to every KMS key
+  # operation (KMS Developer Guide, "Use aliases to control access"); parliament's table of
+  # condition keys per action predates it. s3:prefix on ListBucket is AWS's own example.
   # The state key lives in the shared account and its id is not known before the
   # bootstrap runs; it is granted through its alias (kms:ResourceAliases), the
   # documented way to scope a key by name.
@@ -175,11 +210,89 @@ resource "aws_iam_role_policy" "state" {
   policy   = data.aws_iam_policy_document.state[each.key].json
 }
 
-# Plan reads everything (refresh) and changes nothing.
+# Plan reads the configuration of everything (refresh) and changes nothing.
 resource "aws_iam_role_policy_attachment" "plan_read_only" {
   count      = var.terraform == null ? 0 : 1
   role       = aws_iam_role.terraform["plan"].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+# ...but never the data. The plan role runs on pull requests, where the Terraform code
+# itself is under review: a data source added in a PR must not read tenants' items,
+# objects, logs or secrets. ReadOnlyAccess grants those reads (dynamodb:GetItem/Query/
+# Scan, s3:Get*, logs:GetLogEvents, ...), so they are denied here by name. The one
+# secret refresh must read is each service's API-key secret (the initial version is a
+# Terraform resource): it holds only SHA-256 hashes of random keys (ADR 0025), read
+# through Secrets Manager with the data key, nothing else.
+data "aws_iam_policy_document" "plan_no_data" {
+  count = var.terraform == null ? 0 : 1
+
+  statement {
+    sid    = "DenyTableData"
+    effect = "Deny"
+    actions = [
+      "dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator", "dynamodb:PartiQLSelect", "dynamodb:Query", "dynamodb:Scan",
+    ]
+    resources = ["*"]
+  }
+
+  # Every object except this root's own state (s3:GetObject on it is how plan reads
+  # state).
+  statement {
+    sid           = "DenyObjectData"
+    effect        = "Deny"
+    actions       = ["s3:GetObject", "s3:GetObjectAttributes", "s3:GetObjectVersion", "s3:GetObjectTorrent", "s3:GetObjectVersionTorrent"]
+    not_resources = [local.state_objects]
+  }
+
+  statement {
+    sid       = "DenyLogData"
+    effect    = "Deny"
+    actions   = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:GetLogRecord", "logs:GetQueryResults", "logs:StartLiveTail", "logs:StartQuery", "logs:Unmask"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid           = "DenyOtherSecrets"
+    effect        = "Deny"
+    actions       = ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"]
+    not_resources = [local.api_key_secrets]
+  }
+
+  statement {
+    sid       = "RefreshApiKeySecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.api_key_secrets]
+  }
+
+  # Secrets Manager decrypts with the service's key on the caller's behalf; the
+  # encryption context names the secret (Secrets Manager's documented SecretARN
+  # context), so this opens no other ciphertext.
+  statement {
+    sid       = "DecryptApiKeySecrets"
+    actions   = ["kms:Decrypt"]
+    resources = ["arn:${local.partition}:kms:*:${local.account_id}:key/*"]
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.*.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = [local.api_key_secrets]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "plan_no_data" {
+  count  = var.terraform == null ? 0 : 1
+  name   = "no-data-reads"
+  role   = aws_iam_role.terraform["plan"].id
+  policy = data.aws_iam_policy_document.plan_no_data[0].json
 }
 
 data "aws_iam_policy_document" "apply" {
@@ -187,22 +300,109 @@ data "aws_iam_policy_document" "apply" {
 
   # Infrastructure APIs: whole services, because Terraform creates resources whose ids
   # (VPCs, subnets, ENIs, ...) cannot be known in advance; the account boundary scopes it.
+  # parliament: RESOURCE_STAR - for this reason; the IAM statements below are by name.
   statement {
     sid       = "ManageInfrastructureServices"
     actions   = [for s in var.terraform.managed_services : "${s}:*"]
     resources = ["*"]
   }
 
-  # IAM only under the platform's name prefix, never account-wide.
+  # IAM only under the platform's name prefix, and every role it creates or changes
+  # carries the workload boundary (below): a role the apply role makes can never do more
+  # than the boundary allows, so creating `depot-x` trusting itself and attaching
+  # AdministratorAccess gains nothing (the escalation ADR 0026 closes). The pattern is
+  # AWS's own for delegated role creation (IAM User Guide, permissions boundaries:
+  # parliament: MISMATCHED_TYPE_BUT_USABLE - iam:PermissionsBoundary and iam:PolicyARN are
+  # ARN-typed; StringEquals (as in AWS's own example) and ArnLike both compare them exactly.
+  # iam:PermissionsBoundary on CreateRole, Put/DeleteRolePolicy, Attach/DetachRolePolicy,
+  # PutRolePermissionsBoundary).
   statement {
-    sid     = "ManagePlatformIam"
-    actions = ["iam:*"]
-    resources = [
-      "${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*",
-      "${local.iam_arn}:policy/${var.terraform.managed_iam_name_prefix}-*",
-      "${local.iam_arn}:instance-profile/${var.terraform.managed_iam_name_prefix}-*",
-      "${local.iam_arn}:oidc-provider/oidc.eks.*",
+    sid = "ManageBoundedPlatformRoles"
+    actions = [
+      "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
     ]
+    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+
+  # What changes a role without widening it (and reads). A trust policy may change: the
+  # role stays bounded whoever may assume it.
+  statement {
+    sid = "MaintainPlatformRoles"
+    actions = [
+      "iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies", "iam:ListRoleTags",
+      "iam:PassRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole", "iam:UpdateRoleDescription",
+    ]
+    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+  }
+
+  # Customer-managed policies under the prefix (the key-admin policies). A policy only
+  # grants what its holder's boundary allows; the boundary itself is CI's own (denied).
+  statement {
+    sid = "ManagePlatformPolicies"
+    actions = [
+      "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+      "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy", "iam:ListPolicyTags",
+      "iam:ListPolicyVersions", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+    ]
+    resources = ["${local.iam_arn}:policy/${var.terraform.managed_iam_name_prefix}-*"]
+  }
+
+  statement {
+    sid = "ManagePlatformInstanceProfiles"
+    actions = [
+      "iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile",
+      "iam:GetInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile",
+      "iam:UntagInstanceProfile",
+    ]
+    resources = ["${local.iam_arn}:instance-profile/${var.terraform.managed_iam_name_prefix}-*"]
+  }
+
+  # The clusters' IRSA identity providers (issuer URLs oidc.eks.REGION.amazonaws.com/id/...).
+  statement {
+    sid = "ManageClusterOidcProviders"
+    actions = [
+      "iam:AddClientIDToOpenIDConnectProvider", "iam:CreateOpenIDConnectProvider",
+      "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider",
+      "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider",
+      "iam:UntagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
+    ]
+    resources = ["${local.iam_arn}:oidc-provider/oidc.eks.*"]
+  }
+
+  # Belt and braces: never the account-wide AWS policies, even on a bounded role, and
+  # never a role without its boundary.
+  statement {
+    sid       = "DenyAdministratorPolicies"
+    effect    = "Deny"
+    actions   = ["iam:AttachRolePolicy"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "iam:PolicyARN"
+      values = [
+        "arn:${local.partition}:iam::aws:policy/AdministratorAccess",
+        "arn:${local.partition}:iam::aws:policy/PowerUserAccess",
+        "arn:${local.partition}:iam::aws:policy/IAMFullAccess",
+        "arn:${local.partition}:iam::aws:policy/*Administrator*",
+      ]
+    }
+  }
+
+  statement {
+    sid       = "DenyRemovingBoundaries"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]
+    resources = ["*"]
   }
 
   # Services create their own service-linked roles the first time they are used.
@@ -213,6 +413,8 @@ data "aws_iam_policy_document" "apply" {
   }
 
   # Refreshing state reads AWS-managed policies and the GitHub OIDC provider.
+  # parliament: INVALID_ARN - arn:aws:iam::aws:policy/* is the documented ARN of AWS-managed
+  # policies (account "aws", IAM User Guide, IAM identifiers); parliament expects 12 digits.
   statement {
     sid     = "ReadAwsManagedPoliciesAndGitHubTrust"
     actions = ["iam:GetOpenIDConnectProvider", "iam:GetPolicy", "iam:GetPolicyVersion"]
@@ -233,9 +435,69 @@ data "aws_iam_policy_document" "apply" {
     ]
     resources = [
       "${local.iam_arn}:role/${var.name_prefix}-*",
+      "${local.iam_arn}:policy/${var.name_prefix}-*",
       "${local.iam_arn}:oidc-provider/${local.github_host}",
     ]
   }
+}
+
+# --- The workload boundary: the most any role the apply role creates may ever do.
+# Everything but identity and account administration (the shape of AWS's own
+# AWSCODAPermissionsBoundary), plus the few IAM calls the platform's roles make
+# themselves: Karpenter manages its nodes' instance profiles and passes the node role,
+# and services create their service-linked roles.
+data "aws_iam_policy_document" "boundary" {
+  count = var.terraform == null ? 0 : 1
+
+  # NotAction with Allow is the point of a boundary (ADR 0026).
+  # parliament: RESOURCE_STAR - a boundary only caps; it grants nothing by itself, so "*"
+  # is the ceiling and each role's own policy names its resources.
+  statement {
+    sid         = "AnythingButIdentityAndAccount"
+    not_actions = ["account:*", "iam:*", "organizations:*", "sso:*", "sts:*"]
+    resources   = ["*"]
+  }
+
+  statement {
+    sid = "KarpenterInstanceProfiles"
+    actions = [
+      "iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile",
+      "iam:GetInstanceProfile", "iam:ListInstanceProfiles", "iam:RemoveRoleFromInstanceProfile",
+      "iam:TagInstanceProfile",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PassPlatformRolesToEc2"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ec2.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ServiceLinkedRoles"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.iam_arn}:role/aws-service-role/*"]
+  }
+
+  statement {
+    sid       = "AssumeRoleWithWebIdentityIsTrustOnly"
+    actions   = ["sts:AssumeRoleWithWebIdentity", "sts:GetCallerIdentity"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "boundary" {
+  count       = var.terraform == null ? 0 : 1
+  name        = "${var.name_prefix}-workload-boundary"
+  description = "Permissions boundary of every role the CI apply role creates (${var.terraform.managed_iam_name_prefix}-*)"
+  policy      = data.aws_iam_policy_document.boundary[0].json
 }
 
 resource "aws_iam_role_policy" "apply" {

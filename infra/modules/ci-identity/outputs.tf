@@ -28,3 +28,8 @@ output "github_subjects" {
     },
   )
 }
+
+output "workload_boundary_arn" {
+  description = "Permissions boundary every role of the platform carries (the apply role may create and change roles only with it); null without Terraform roles."
+  value       = var.terraform == null ? null : aws_iam_policy.boundary[0].arn
+}

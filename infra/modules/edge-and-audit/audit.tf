@@ -45,11 +45,24 @@ resource "aws_kms_key" "trail" {
       },
     ]
   })
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket" "trail" {
   bucket        = local.trail_bucket
   force_destroy = var.force_destroy
+  # Write once: log files cannot be overwritten or deleted before their retention ends,
+  # not even by an administrator of the account (COMPLIANCE mode, below).
+  object_lock_enabled = true
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "trail" {
@@ -87,6 +100,19 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
       kms_master_key_id = aws_kms_key.trail.arn
     }
   }
+}
+
+resource "aws_s3_bucket_object_lock_configuration" "trail" {
+  bucket = aws_s3_bucket.trail.id
+
+  rule {
+    default_retention {
+      mode = var.trail_object_lock_mode
+      days = var.trail_retention_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.trail]
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "trail" {
@@ -181,6 +207,8 @@ resource "aws_cloudwatch_log_group" "trail" {
   name              = "/aws/cloudtrail/${local.trail_name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
+  # An audit trail outlives what it audits.
+  skip_destroy = var.retain_audit_logs
 }
 
 data "aws_iam_policy_document" "trail_to_logs_trust" {
@@ -191,12 +219,27 @@ data "aws_iam_policy_document" "trail_to_logs_trust" {
       type        = "Service"
       identifiers = ["cloudtrail.amazonaws.com"]
     }
+
+    # Only this account's trail may use the role (confused-deputy prevention, IAM User
+    # Guide: aws:SourceAccount / aws:SourceArn in service trust policies).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
   }
 }
 
 resource "aws_iam_role" "trail_to_logs" {
-  name               = "${var.name}-cloudtrail-to-logs"
-  assume_role_policy = data.aws_iam_policy_document.trail_to_logs_trust.json
+  name                 = "${var.name}-cloudtrail-to-logs"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.trail_to_logs_trust.json
 }
 
 data "aws_iam_policy_document" "trail_to_logs" {

@@ -16,12 +16,33 @@ resource "aws_kms_key" "backup" {
       Resource  = "*"
     }]
   })
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_backup_vault" "this" {
   name          = var.name
   kms_key_arn   = aws_kms_key.backup.arn
   force_destroy = var.backup_vault_force_destroy
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+# Vault Lock (governance until the cooling-off period ends, then compliance): recovery
+# points cannot be deleted early or the retention shortened, not even by an
+# administrator. The emulator lacks the API; the plan tests cover it.
+resource "aws_backup_vault_lock_configuration" "this" {
+  count               = var.create_backup_selection ? 1 : 0
+  backup_vault_name   = aws_backup_vault.this.name
+  min_retention_days  = var.backup_retention_days
+  max_retention_days  = var.backup_retention_days * 12
+  changeable_for_days = 3
 }
 
 resource "aws_kms_key" "backup_copy" {
@@ -85,12 +106,20 @@ data "aws_iam_policy_document" "backup_trust" {
       type        = "Service"
       identifiers = ["backup.amazonaws.com"]
     }
+
+    # Only AWS Backup acting for this account (confused-deputy prevention).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 
 resource "aws_iam_role" "backup" {
-  name               = "${var.name}-backup"
-  assume_role_policy = data.aws_iam_policy_document.backup_trust.json
+  name                 = "${var.name}-backup"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.backup_trust.json
 }
 
 resource "aws_iam_role_policy_attachment" "backup" {

@@ -16,6 +16,33 @@ locals {
 
 # --- WAF: AWS managed rule groups plus a per-IP rate limit.
 
+locals {
+  # The core rule set's rules that inspect the request body (AWS WAF Developer Guide,
+  # "Baseline rule groups" > "Core rule set (CRS) managed rule group"; names checked
+  # against that table and against published rule_action_override examples).
+  body_rules = [
+    "SizeRestrictions_BODY",
+    "CrossSiteScripting_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+    "EC2MetaDataSSRF_BODY",
+  ]
+}
+
+# Paths whose request body is binary content (document uploads): see the rule below.
+resource "aws_wafv2_regex_pattern_set" "binary_bodies" {
+  name        = "${var.name}-binary-bodies"
+  description = "URI paths of ${var.name} that take binary request bodies"
+  scope       = "REGIONAL"
+
+  dynamic "regular_expression" {
+    for_each = var.binary_body_path_regexes
+    content {
+      regex_string = regular_expression.value
+    }
+  }
+}
+
 resource "aws_wafv2_web_acl" "this" {
   name        = var.name
   description = "Edge protection of ${var.name}: AWS managed rules and a per-IP rate limit"
@@ -47,6 +74,10 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
+  # The core rule set everywhere except on the binary-body paths. Its *_BODY rules read
+  # the body as text and SizeRestrictions_BODY blocks any body over 8 KB (AWS WAF
+  # Developer Guide, "Baseline rule groups", core rule set table): right for JSON, wrong
+  # for document uploads, which would all get 403 at the ALB.
   rule {
     name     = "AWSManagedRulesCommonRuleSet"
     priority = 20
@@ -59,12 +90,82 @@ resource "aws_wafv2_web_acl" "this" {
       managed_rule_group_statement {
         vendor_name = "AWS"
         name        = "AWSManagedRulesCommonRuleSet"
+
+        scope_down_statement {
+          not_statement {
+            statement {
+              regex_pattern_set_reference_statement {
+                arn = aws_wafv2_regex_pattern_set.binary_bodies.arn
+
+                field_to_match {
+                  uri_path {}
+                }
+
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+          }
+        }
       }
     }
 
     visibility_config {
       cloudwatch_metrics_enabled = true
       metric_name                = "${var.name}-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # The same rule set on the binary-body paths, with only the body rules set to count
+  # (still visible in the metrics and logs): the header, cookie, query and path rules
+  # keep blocking there too.
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet-binary-bodies"
+    priority = 21
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
+
+        dynamic "rule_action_override" {
+          for_each = local.body_rules
+          content {
+            name = rule_action_override.value
+
+            action_to_use {
+              count {}
+            }
+          }
+        }
+
+        scope_down_statement {
+          regex_pattern_set_reference_statement {
+            arn = aws_wafv2_regex_pattern_set.binary_bodies.arn
+
+            field_to_match {
+              uri_path {}
+            }
+
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-AWSManagedRulesCommonRuleSet-binary-bodies"
       sampled_requests_enabled   = true
     }
   }

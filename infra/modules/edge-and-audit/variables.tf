@@ -138,3 +138,40 @@ variable "deny_insecure_transport" {
   type        = bool
   default     = true
 }
+
+variable "binary_body_path_regexes" {
+  description = "Anchored regular expressions of the URI paths that take binary request bodies (document uploads): there the WAF core rule set's body rules count instead of blocking."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.binary_body_path_regexes) > 0 && alltrue([for r in var.binary_body_path_regexes : startswith(r, "^/") && endswith(r, "$")])
+    error_message = "binary_body_path_regexes must be a non-empty list of anchored path regexes, each starting with ^/ and ending with $ (e.g. \"^/v1/documents/[^/]+/content$\")."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every role of this module carries (ci-identity's workload boundary): the CI apply role may create and change roles only with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::ACCOUNT:policy/NAME), e.g. ci-identity's workload_boundary_arn output."
+  }
+}
+
+variable "retain_audit_logs" {
+  description = "Keep the audit log groups when the root is destroyed (skip_destroy): an audit trail must outlive what it audits. false only against an AWS API emulator, whose tests check that destroy leaves nothing."
+  type        = bool
+  default     = true
+}
+
+variable "trail_object_lock_mode" {
+  description = "Object Lock mode of the trail bucket: COMPLIANCE (nobody can delete a log file before trail_retention_days) or GOVERNANCE (administrators with s3:BypassGovernanceRetention can)."
+  type        = string
+  default     = "COMPLIANCE"
+
+  validation {
+    condition     = contains(["COMPLIANCE", "GOVERNANCE"], var.trail_object_lock_mode)
+    error_message = "trail_object_lock_mode must be \"COMPLIANCE\" or \"GOVERNANCE\"."
+  }
+}

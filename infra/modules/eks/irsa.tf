@@ -39,6 +39,14 @@ locals {
       inline          = true
       managed         = []
     }
+    # Blue/green analysis reads the ALB target groups' health (read-only).
+    argo-rollouts = {
+      namespace       = "argo-rollouts"
+      service_account = "argo-rollouts"
+      policy          = data.aws_iam_policy_document.argo_rollouts.json
+      inline          = true
+      managed         = []
+    }
     vpc-cni = {
       namespace       = "kube-system"
       service_account = "aws-node"
@@ -83,10 +91,11 @@ data "aws_iam_policy_document" "irsa_trust" {
 }
 
 resource "aws_iam_role" "irsa" {
-  for_each           = local.irsa
-  name               = "${var.name}-${each.key}"
-  description        = "IRSA role of ${each.value.namespace}/${each.value.service_account} in ${var.name}"
-  assume_role_policy = data.aws_iam_policy_document.irsa_trust[each.key].json
+  for_each             = local.irsa
+  permissions_boundary = var.permissions_boundary_arn
+  name                 = "${var.name}-${each.key}"
+  description          = "IRSA role of ${each.value.namespace}/${each.value.service_account} in ${var.name}"
+  assume_role_policy   = data.aws_iam_policy_document.irsa_trust[each.key].json
 }
 
 resource "aws_iam_role_policy" "irsa" {
@@ -147,7 +156,31 @@ data "aws_iam_policy_document" "cloudwatch_exporter" {
   }
 }
 
+# --- Argo Rollouts: verifies the ALB target groups of a blue/green switch.
+
+data "aws_iam_policy_document" "argo_rollouts" {
+  # Elastic Load Balancing Describe* calls have no resource-level permissions: AWS
+  # requires "*" (Service Authorization Reference, Elastic Load Balancing V2). Reads only.
+  statement {
+    sid = "ReadTargetGroups"
+    actions = [
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeRules",
+      "elasticloadbalancing:DescribeTags",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeTargetHealth",
+    ]
+    resources = ["*"]
+  }
+}
+
 # --- AWS Load Balancer Controller: the controller's documented policy, condensed;
+# parliament: RESOURCE_MISMATCH - as in that policy, one statement names both the VPC and
+# security groups (ec2:CreateSecurityGroup, GetSecurityGroupsForVpc authorise on both) and
+# the load balancer with the web ACL (wafv2:AssociateWebACL authorises on both).
+# parliament: MISMATCHED_TYPE_BUT_USABLE - ec2:Vpc is ARN-typed and compared with
+# StringEquals against the full VPC ARN, as in the controller's policy.
 # everything it creates or changes carries the elbv2.k8s.aws/cluster tag.
 
 locals {

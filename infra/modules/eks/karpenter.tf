@@ -3,14 +3,16 @@
 # recommendations and scheduled maintenance drain nodes before AWS stops them.
 
 resource "aws_iam_role" "karpenter_node" {
-  name               = var.karpenter_node_role_name
-  assume_role_policy = data.aws_iam_policy_document.node_trust.json
+  name                 = var.karpenter_node_role_name
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.node_trust.json
 }
 
+# No AmazonEKS_CNI_Policy, as for the system nodes (nodes.tf): the VPC CNI runs with its
+# own IRSA role, so no pod on a node can reconfigure ENIs with the node's identity.
 resource "aws_iam_role_policy_attachment" "karpenter_node" {
   for_each = toset([
     "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
     "AmazonEC2ContainerRegistryReadOnly",
     "AmazonSSMManagedInstanceCore",
   ])
@@ -33,6 +35,13 @@ data "aws_iam_policy_document" "karpenter_interruption_queue" {
     principals {
       type        = "Service"
       identifiers = ["events.amazonaws.com", "sqs.amazonaws.com"]
+    }
+
+    # Only this cluster's interruption rules (confused-deputy prevention).
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [for r in aws_cloudwatch_event_rule.karpenter : r.arn]
     }
   }
 
@@ -98,6 +107,9 @@ locals {
 
 # Karpenter v1's controller policy, scoped to this cluster by the tags Karpenter sets on
 # what it creates (its documented CloudFormation policy, as Terraform).
+# parliament: RESOURCE_MISMATCH - as in that policy: CreateFleet/RunInstances/CreateTags
+# list every resource type a launch touches (fleet, instance, volume, ENI, launch
+# template, spot request) in one statement; each action authorises on its own subset.
 data "aws_iam_policy_document" "karpenter_controller" {
   statement {
     sid     = "LaunchFromSharedResources"
@@ -252,7 +264,6 @@ data "aws_iam_policy_document" "karpenter_controller" {
       "iam:AddRoleToInstanceProfile",
       "iam:CreateInstanceProfile",
       "iam:DeleteInstanceProfile",
-      "iam:GetInstanceProfile",
       "iam:RemoveRoleFromInstanceProfile",
       "iam:TagInstanceProfile",
     ]
@@ -275,6 +286,16 @@ data "aws_iam_policy_document" "karpenter_controller" {
       variable = "aws:RequestTag/${local.cluster_tag}"
       values   = ["owned"]
     }
+  }
+
+  # Not tag-scoped: Karpenter asks for the profile before it exists, and a tag condition
+  # on a missing profile answers AccessDenied instead of NoSuchEntity, so no EC2NodeClass
+  # ever becomes Ready. Karpenter's own controller policy has the same statement
+  # (AllowInstanceProfileReadActions: iam:GetInstanceProfile on instance-profile/*).
+  statement {
+    sid       = "ReadInstanceProfiles"
+    actions   = ["iam:GetInstanceProfile"]
+    resources = ["${local.iam_arn}:instance-profile/*"]
   }
 
   statement {

@@ -46,8 +46,9 @@ data "aws_iam_policy_document" "cluster_trust" {
 }
 
 resource "aws_iam_role" "cluster" {
-  name               = "${var.name}-eks-cluster"
-  assume_role_policy = data.aws_iam_policy_document.cluster_trust.json
+  name                 = "${var.name}-eks-cluster"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.cluster_trust.json
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -70,10 +71,12 @@ resource "aws_iam_role_policy" "cluster_secrets_key" {
 
 # Created before the cluster so its retention and key apply from the first log line
 # (EKS would otherwise create it with infinite retention and no CMK).
+# The control-plane logs hold the Kubernetes audit log: kept when the cluster goes.
 resource "aws_cloudwatch_log_group" "cluster" {
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
+  skip_destroy      = var.retain_audit_logs
 }
 
 resource "aws_eks_cluster" "this" {

@@ -13,8 +13,9 @@ data "aws_iam_policy_document" "node_trust" {
 }
 
 resource "aws_iam_role" "node" {
-  name               = "${var.name}-node"
-  assume_role_policy = data.aws_iam_policy_document.node_trust.json
+  name                 = "${var.name}-node"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.node_trust.json
 }
 
 # The VPC CNI's rights are not here: the add-on runs with its own IRSA role (irsa.tf),
@@ -31,14 +32,18 @@ resource "aws_iam_role_policy_attachment" "node" {
 
 resource "aws_launch_template" "system" {
   name_prefix = "${var.name}-system-"
-  description = "System node group of ${var.name}: IMDSv2 only, one hop, encrypted root volume"
+  description = "System node group of ${var.name}: IMDSv2 only, two hops, encrypted root volume"
 
-  # One hop: pods cannot reach the instance metadata service, so they cannot borrow the
-  # node's role; they use IRSA.
+  # Two hops, as EKS's own launch templates set: controllers in pods (the AWS Load
+  # Balancer Controller among them) read their region and VPC from IMDSv2, which takes
+  # one hop more than the node itself; with a limit of 1 their token request dies in the
+  # pod network and they crash-loop. What a pod could borrow is the node role, which is
+  # deliberately small (worker, ECR read, SSM; no CNI rights: the CNI has IRSA), and the
+  # controllers are also given vpcId/region explicitly (gitops add-on values).
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
-    http_put_response_hop_limit = 1
+    http_put_response_hop_limit = 2
   }
 
   block_device_mappings {
@@ -91,5 +96,6 @@ resource "aws_eks_node_group" "system" {
     ignore_changes = [scaling_config[0].desired_size, remote_access, update_config]
   }
 
-  depends_on = [aws_iam_role_policy_attachment.node]
+  # The VPC CNI and kube-proxy first (addons.tf): without them no node turns Ready.
+  depends_on = [aws_iam_role_policy_attachment.node, aws_eks_addon.before_nodes]
 }

@@ -204,12 +204,37 @@ variable "tag_cluster_security_group" {
 }
 
 variable "addon_versions" {
-  description = "Pinned add-on versions (name => version, e.g. vpc-cni = \"v1.19.5-eksbuild.1\"); an add-on not listed gets the cluster version's default."
+  description = "Pinned EKS add-on versions, one for each managed add-on (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver). Pinned so that a plan never changes an add-on by itself; raise them with the Kubernetes version."
   type        = map(string)
-  default     = {}
+  # UNVERIFIED: no EKS API is reachable where these were written, so these versions are
+  # not checked against `aws eks describe-addon-versions --kubernetes-version 1.33`.
+  # Confirm them there before the first real apply (docs/infra.md, "Day one", step 0);
+  # EKS refuses an unknown version at once, it does not pick another.
+  default = {
+    vpc-cni            = "v1.19.5-eksbuild.1"
+    kube-proxy         = "v1.33.0-eksbuild.2"
+    coredns            = "v1.12.1-eksbuild.2"
+    aws-ebs-csi-driver = "v1.44.0-eksbuild.1"
+  }
 
   validation {
-    condition     = alltrue([for k, v in var.addon_versions : contains(["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"], k) && can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
-    error_message = "addon_versions keys must be vpc-cni, coredns, kube-proxy or aws-ebs-csi-driver, and values vX.Y.Z-eksbuild.N."
+    condition     = toset(keys(var.addon_versions)) == toset(["vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"]) && alltrue([for v in values(var.addon_versions) : can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+-eksbuild\\.[0-9]+$", v))])
+    error_message = "addon_versions must pin exactly vpc-cni, coredns, kube-proxy and aws-ebs-csi-driver, each to vX.Y.Z-eksbuild.N (see `aws eks describe-addon-versions`)."
   }
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every role of this module carries (ci-identity's workload boundary): the CI apply role may create and change roles only with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::ACCOUNT:policy/NAME), e.g. ci-identity's workload_boundary_arn output."
+  }
+}
+
+variable "retain_audit_logs" {
+  description = "Keep the audit log groups when the root is destroyed (skip_destroy): an audit trail must outlive what it audits. false only against an AWS API emulator, whose tests check that destroy leaves nothing."
+  type        = bool
+  default     = true
 }

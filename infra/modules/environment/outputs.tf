@@ -18,11 +18,6 @@ output "public_subnet_cidrs" {
   value       = module.network.public_subnet_cidrs
 }
 
-output "dns_zone_name_servers" {
-  description = "Name servers of the environment's zone, for the delegation in the parent zone."
-  value       = aws_route53_zone.this.name_servers
-}
-
 output "certificate_arn" {
   description = "Certificate of the services' host names SERVICE.ZONE (chart value ingress.certificateArn)."
   value       = module.edge_and_audit.certificate_arn

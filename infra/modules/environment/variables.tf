@@ -131,12 +131,33 @@ variable "developer_access" {
 }
 
 variable "dns_zone_name" {
-  description = "The environment's DNS zone (e.g. dev.example.com), created here; delegate it from the parent zone with the name_servers output. Services live at SERVICE.ZONE."
+  description = "The environment's DNS zone (e.g. dev.example.com), delegated before the first apply; services live at SERVICE.ZONE."
   type        = string
 
   validation {
     condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.dns_zone_name))
     error_message = "dns_zone_name must be a lowercase DNS name such as dev.example.com."
+  }
+}
+
+variable "dns_zone_id" {
+  description = "Route 53 hosted zone id of dns_zone_name, created and delegated from the parent zone before the first apply (the certificate is validated in it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Z0-9]{8,32}$", var.dns_zone_id))
+    error_message = "dns_zone_id must be the id of the delegated hosted zone of dns_zone_name (uppercase letters and digits, e.g. Z0123456789ABCDEFGHIJ), not its name."
+  }
+}
+
+variable "waf_binary_body_path_regexes" {
+  description = "Anchored regexes of the URI paths that take binary request bodies (document uploads); the WAF core rule set's body rules only count there."
+  type        = list(string)
+  default     = ["^/v1/documents/[^/]+/content$"]
+
+  validation {
+    condition     = length(var.waf_binary_body_path_regexes) > 0 && alltrue([for r in var.waf_binary_body_path_regexes : startswith(r, "^/") && endswith(r, "$")])
+    error_message = "waf_binary_body_path_regexes must be a non-empty list of anchored path regexes, each starting with ^/ and ending with $ (e.g. \"^/v1/documents/[^/]+/content$\")."
   }
 }
 

@@ -4,6 +4,8 @@
 # endpoints for ECR, STS and Secrets Manager, and flow logs of all traffic.
 
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   # /16 => three public /24s at the bottom (only ALB and NAT ENIs live there), and three
@@ -163,12 +165,27 @@ data "aws_iam_policy_document" "flow_logs_trust" {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
     }
+
+    # Only flow logs of this account and region (confused-deputy prevention; the VPC Flow
+    # Logs guide's trust policy example uses aws:SourceAccount and aws:SourceArn).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
+    }
   }
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_trust.json
+  name                 = "${var.name}-vpc-flow-logs"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_trust.json
 }
 
 data "aws_iam_policy_document" "flow_logs" {

@@ -79,3 +79,13 @@ variable "karpenter_discovery_tag" {
     error_message = "karpenter_discovery_tag must be a plain tag value (letters, digits, . _ -)."
   }
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary every role of this module carries (ci-identity's workload boundary): the CI apply role may create and change roles only with it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be the ARN of a customer-managed IAM policy (arn:aws:iam::ACCOUNT:policy/NAME), e.g. ci-identity's workload_boundary_arn output."
+  }
+}

@@ -34,6 +34,11 @@ resource "aws_kms_key" "data" {
       Resource  = "*"
     }]
   })
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "data" {
@@ -47,6 +52,11 @@ resource "aws_s3_bucket" "content" {
   bucket = local.bucket_name
   # A bucket with objects survives `terraform destroy` where data must be protected.
   force_destroy = !var.deletion_protection
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "content" {
@@ -190,6 +200,11 @@ resource "aws_dynamodb_table" "documents" {
     enabled     = true
     kms_key_arn = aws_kms_key.data.arn
   }
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # --- Secrets Manager: the API-key hashes. Terraform creates the container and an empty
@@ -200,6 +215,11 @@ resource "aws_secretsmanager_secret" "api_keys" {
   description             = "${local.name}: SHA-256 hashes of the tenants' API keys (managed by `depot keys`)"
   kms_key_id              = aws_kms_key.data.arn
   recovery_window_in_days = var.secret_recovery_window_days
+
+  # Stateful: removing it takes a reviewed edit of this block, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_secretsmanager_secret_version" "api_keys_initial" {

@@ -38,6 +38,7 @@ data "aws_iam_policy_document" "trust" {
 
 resource "aws_iam_role" "service" {
   name                 = local.name
+  permissions_boundary = var.permissions_boundary_arn
   description          = "IRSA role of ${var.namespace}/${var.service_account} in ${var.environment}"
   assume_role_policy   = data.aws_iam_policy_document.trust.json
   max_session_duration = 3600

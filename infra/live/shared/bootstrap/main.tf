@@ -22,7 +22,12 @@ locals {
   partition   = data.aws_partition.current.partition
   bucket_name = "${var.state_bucket_prefix}-${var.account_id}"
   bucket_arn  = "arn:${local.partition}:s3:::${local.bucket_name}"
-  writer_arns = { for k, v in var.state_writers : k => "arn:${local.partition}:iam::${v.account_id}:role/${v.role_name_prefix}*" }
+  # Per root: its CI roles (by name prefix) and the administrators who run its first
+  # apply (docs/infra.md, "Day one"), as aws:PrincipalArn patterns.
+  writer_arns = { for k, v in var.state_writers : k => concat(
+    ["arn:${local.partition}:iam::${v.account_id}:role/${v.role_name_prefix}*"],
+    v.admin_role_arn_patterns,
+  ) }
 }
 
 # A key policy (hence jsonencode, not an IAM policy document): AWS's default account
@@ -45,7 +50,11 @@ locals {
         Principal = { AWS = "arn:${local.partition}:iam::${writer.account_id}:root" }
         Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
         Resource  = "*"
-        Condition = { ArnLike = { "aws:PrincipalArn" = local.writer_arns[name] } }
+        # Only through S3 (the state objects), never to decrypt anything else.
+        Condition = {
+          ArnLike      = { "aws:PrincipalArn" = local.writer_arns[name] }
+          StringEquals = { "kms:ViaService" = "s3.${var.region}.amazonaws.com" }
+        }
       }],
     )
   }
@@ -56,6 +65,10 @@ resource "aws_kms_key" "state" {
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = jsonencode(local.state_key_policy)
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "state" {
@@ -66,6 +79,11 @@ resource "aws_kms_alias" "state" {
 resource "aws_s3_bucket" "state" {
   bucket        = local.bucket_name
   force_destroy = var.force_destroy
+
+  # Every root's history. Removing it takes an edit here, reviewed, not a stray destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {
@@ -163,7 +181,7 @@ data "aws_iam_policy_document" "state_bucket" {
       condition {
         test     = "ArnLike"
         variable = "aws:PrincipalArn"
-        values   = [local.writer_arns[statement.key]]
+        values   = local.writer_arns[statement.key]
       }
 
       condition {
@@ -189,14 +207,48 @@ data "aws_iam_policy_document" "state_bucket" {
       condition {
         test     = "ArnLike"
         variable = "aws:PrincipalArn"
-        values   = [local.writer_arns[statement.key]]
+        values   = local.writer_arns[statement.key]
       }
     }
   }
 }
 
+# (appended to the document above through source_policy_documents below)
+data "aws_iam_policy_document" "state_partitions" {
+  # Each root's objects, for everybody but that root's own principals and this account's
+  # administrators: in the shared account IAM alone would otherwise let the shared
+  # root's CI roles (which manage s3 there) read or overwrite prod's state.
+  dynamic "statement" {
+    for_each = var.aws_api_emulator ? {} : var.state_writers
+    content {
+      sid       = "OnlyItsOwnersTouchState${title(statement.key)}"
+      effect    = "Deny"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+      resources = ["${local.bucket_arn}/live/${statement.key}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = concat(local.writer_arns[statement.key], var.state_admin_role_arn_patterns)
+      }
+    }
+  }
+}
+
+data "aws_iam_policy_document" "state_bucket_policy" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.state_bucket.json,
+    data.aws_iam_policy_document.state_partitions.json,
+  ]
+}
+
 resource "aws_s3_bucket_policy" "state" {
   bucket     = aws_s3_bucket.state.id
-  policy     = data.aws_iam_policy_document.state_bucket.json
+  policy     = data.aws_iam_policy_document.state_bucket_policy.json
   depends_on = [aws_s3_bucket_public_access_block.state]
 }

@@ -12,3 +12,8 @@ output "state_kms_alias_arn" {
   description = "ARN of the state key's alias; CI roles are granted the key through it."
   value       = aws_kms_alias.state.arn
 }
+
+output "state_kms_key_arn" {
+  description = "ARN of the state key: kms_key_id of every backend (S3 resolves an alias in the caller's account, so cross-account callers must name the key ARN)."
+  value       = aws_kms_key.state.arn
+}

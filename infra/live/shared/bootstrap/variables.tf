@@ -32,18 +32,35 @@ variable "state_bucket_prefix" {
 
 variable "state_writers" {
   description = <<-EOT
-    Map root name => { account_id, role_name_prefix }: the roles of that account whose
-    names start with the prefix (its CI plan/apply roles and platform administrators)
-    may read and lock, and write, only the state under live/ROOT/.
+    Map root name => { account_id, role_name_prefix, admin_role_arn_patterns }: the roles
+    of that account whose names start with the prefix (its CI plan/apply roles), and the
+    administrators matching the patterns (who run the root's first apply, before CI's
+    roles exist), may read, lock and write only the state under live/ROOT/.
   EOT
   type = map(object({
-    account_id       = string
-    role_name_prefix = string
+    account_id              = string
+    role_name_prefix        = string
+    admin_role_arn_patterns = list(string)
   }))
 
   validation {
     condition     = alltrue([for k, v in var.state_writers : can(regex("^[a-z][a-z0-9-]+$", k)) && can(regex("^[0-9]{12}$", v.account_id)) && can(regex("^[a-zA-Z0-9+=,.@_-]+$", v.role_name_prefix))])
     error_message = "state_writers keys must be root names (e.g. dev), account_id 12 digits, role_name_prefix an IAM name prefix without wildcards."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for k, v in var.state_writers : [for a in v.admin_role_arn_patterns : can(regex("^arn:aws[a-z-]*:iam::${v.account_id}:role/[A-Za-z0-9+=,.@_/*-]+$", a)) && !endswith(a, ":role/*")]]))
+    error_message = "state_writers[*].admin_role_arn_patterns must be role ARN patterns in that writer's own account_id (e.g. arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*), never every role (role/*)."
+  }
+}
+
+variable "state_admin_role_arn_patterns" {
+  description = "Administrators of the shared account who may reach every root's state (restores, state surgery), as aws:PrincipalArn patterns."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.state_admin_role_arn_patterns) > 0 && alltrue([for a in var.state_admin_role_arn_patterns : can(regex("^arn:aws[a-z-]*:iam::${var.account_id}:role/[A-Za-z0-9+=,.@_/*-]+$", a)) && !endswith(a, ":role/*")])
+    error_message = "state_admin_role_arn_patterns must be role ARN patterns in the shared account (account_id), e.g. arn:aws:iam::444444444444:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*, never every role (role/*)."
   }
 }
 
