@@ -140,7 +140,7 @@ def test_concurrent_updates_with_if_match_have_exactly_one_winner(acme: httpx.Cl
 
 def test_delete_makes_document_and_content_unreadable_at_once(acme: httpx.Client) -> None:
     doc = create(acme)
-    assert upload(acme, doc["id"], b"secret content").status_code == 200
+    assert upload(acme, doc["id"], b"secret content").status_code == 201
     url = f"/v1/documents/{doc['id']}"
     assert_problem(acme.delete(url, headers={"If-Match": '"1"'}), 412)
     assert acme.delete(url).status_code == 204
@@ -151,7 +151,7 @@ def test_delete_makes_document_and_content_unreadable_at_once(acme: httpx.Client
 
 def test_tenants_cannot_see_each_others_documents(acme, globex, stack: Stack) -> None:
     doc = create(acme, "private")
-    assert upload(acme, doc["id"], b"acme only").status_code == 200
+    assert upload(acme, doc["id"], b"acme only").status_code == 201
     url = f"/v1/documents/{doc['id']}"
     never_existed = acme.get("/v1/documents/01ARZ3NDEKTSV4RRFFQ69G5FAV")
     foreign = [

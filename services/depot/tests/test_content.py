@@ -31,7 +31,7 @@ def test_upload_then_download_round_trip_with_digest(acme: httpx.Client, stack: 
     content = os.urandom(100_000)
     doc = create(acme, "blob.bin")
     response = upload(acme, doc["id"], content, **{"Content-Digest": digest_header(content)})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "available" and body["version"] == 2
     assert body["size"] == len(content)
@@ -79,7 +79,7 @@ def test_large_streamed_upload_uses_multipart_and_round_trips(acme, stack: Stack
     expected = hashlib.sha256(b"".join(_chunks(total))).hexdigest()
     doc = create(acme, "big.bin")
     response = acme.put(f"/v1/documents/{doc['id']}/content", content=_chunks(total))
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     assert response.json()["size"] == total
     assert response.json()["sha256"] == expected
     digest = hashlib.sha256()
@@ -103,13 +103,13 @@ def test_oversize_content_is_413_whether_declared_or_streamed(start_depot, stack
     assert_problem(response, 413)
     assert client.get(f"/v1/documents/{streamed['id']}").json()["status"] == "pending"
     assert objects_under(stack, "acme", streamed["id"]) == []
-    assert upload(client, declared["id"], b"x" * 1000).status_code == 200
+    assert upload(client, declared["id"], b"x" * 1000).status_code == 201
 
 
 def test_replacing_available_content_requires_if_match(acme, stack: Stack) -> None:
     doc = create(acme)
     url = f"/v1/documents/{doc['id']}/content"
-    assert upload(acme, doc["id"], b"first").status_code == 200
+    assert upload(acme, doc["id"], b"first").status_code == 201
     assert_problem(acme.put(url, content=b"second"), 428)
     assert_problem(acme.put(url, content=b"second", headers={"If-Match": '"1"'}), 412)
     replaced = acme.put(url, content=b"second", headers={"If-Match": '"2"'})
@@ -120,7 +120,7 @@ def test_replacing_available_content_requires_if_match(acme, stack: Stack) -> No
 
 def test_redirect_gives_a_working_presigned_url(acme: httpx.Client) -> None:
     doc = create(acme, content_type="text/plain")
-    assert upload(acme, doc["id"], b"via s3").status_code == 200
+    assert upload(acme, doc["id"], b"via s3").status_code == 201
     response = acme.get(f"/v1/documents/{doc['id']}/content", params={"redirect": "true"})
     assert response.status_code == 307
     location = response.headers["location"]

@@ -14,6 +14,7 @@ from depot.health import DependencyMonitor, Lifecycle
 from depot.keystore import KeyStore
 from depot.metrics import Metrics, create_metrics
 from depot.repository import DocumentRepository, IdempotencyStore
+from depot.service.documents import DocumentService
 from depot.storage import ContentStore
 
 
@@ -26,6 +27,7 @@ class Runtime:
     documents: DocumentRepository
     idempotency: IdempotencyStore
     content: ContentStore
+    service: DocumentService
     lifecycle: Lifecycle
     dependencies: DependencyMonitor
 
@@ -48,19 +50,21 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.s3_kms_key_id,
     )
 
+    idempotency = IdempotencyStore(
+        aws,
+        settings.table_name,
+        settings.idempotency_ttl_seconds,
+        settings.idempotency_lease_seconds,
+    )
     return Runtime(
         settings=settings,
         metrics=metrics,
         aws=aws,
         keystore=keystore,
         documents=documents,
-        idempotency=IdempotencyStore(
-            aws,
-            settings.table_name,
-            settings.idempotency_ttl_seconds,
-            settings.idempotency_lease_seconds,
-        ),
+        idempotency=idempotency,
         content=content,
+        service=DocumentService(documents, idempotency, content),
         lifecycle=Lifecycle(metrics),
         dependencies=DependencyMonitor(
             # Secrets Manager is probed by the key store's own refreshes.

@@ -13,8 +13,10 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import anyio
 from botocore.exceptions import ClientError
 from ulid import ULID
 
@@ -103,7 +105,9 @@ class ContentStore:
                 upload_id = None
         except BaseException:
             if upload_id is not None:
-                await self._abort_quietly(key, upload_id)
+                # Shielded: a cancelled request (client gone, deadline) still aborts.
+                with anyio.CancelScope(shield=True):
+                    await self._abort_quietly(key, upload_id)
             raise
         return StoredContent(key=key, size=size, sha256=digest.hexdigest())
 
@@ -191,20 +195,40 @@ class ContentStore:
         )
 
     async def delete_quietly(self, key: str) -> None:
-        with contextlib.suppress(DependencyError, ClientError):
+        """Best effort, finished even when the request is cancelled; what it misses the
+        reconciler removes."""
+        with anyio.CancelScope(shield=True), contextlib.suppress(DependencyError, ClientError):
             await self.delete(key)
 
-    async def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under `prefix` (used by the sweeper); returns the count."""
-        response = await self._aws.call(
-            "s3",
-            "ListObjectsV2",
-            lambda: self._s3.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=1000),
-        )
-        keys = [obj["Key"] for obj in response.get("Contents", [])]
-        for key in keys:
-            await self.delete(key)
-        return len(keys)
+    @property
+    def root_prefix(self) -> str:
+        return f"{self._prefix}/"
+
+    async def list_objects(
+        self, prefix: str, page_size: int = 1000, max_pages: int = 100_000
+    ) -> AsyncIterator[tuple[str, datetime]]:
+        """(key, last modified) of every object under `prefix`, following continuation
+        tokens page by page (1,000 keys each), bounded by `max_pages`. Uploads still in
+        progress are not objects yet and are never listed."""
+        token: str | None = None
+        for _ in range(max_pages):
+            request: dict[str, Any] = {
+                "Bucket": self._bucket,
+                "Prefix": prefix,
+                "MaxKeys": page_size,
+            }
+            if token is not None:
+                request["ContinuationToken"] = token
+            response = await self._aws.call(
+                "s3",
+                "ListObjectsV2",
+                lambda request=request: self._s3.list_objects_v2(**request),  # type: ignore[misc]
+            )
+            for item in response.get("Contents", []):
+                yield str(item["Key"]), item["LastModified"]
+            if not response.get("IsTruncated"):
+                return
+            token = response.get("NextContinuationToken")
 
     async def probe(self) -> None:
         await self._aws.call("s3", "HeadBucket", lambda: self._s3.head_bucket(Bucket=self._bucket))
