@@ -332,3 +332,22 @@ def test_huge_headers_are_431(acme: httpx.Client) -> None:
 def test_unknown_routes_and_methods_are_problems(acme: httpx.Client) -> None:
     assert_problem(acme.get("/v1/nothing-here"), 404)
     assert_problem(acme.put("/v1/documents"), 405)
+
+
+def test_head_and_if_none_match_on_metadata(acme: httpx.Client, depot) -> None:
+    doc = create(acme, "head.txt")
+    url = f"/v1/documents/{doc['id']}"
+    head = acme.head(url)
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == '"1"'
+    assert acme.head("/v1/documents/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+    assert httpx.head(f"{depot.url}/livez").status_code == 200
+    assert acme.head("/v1/documents").status_code == 200
+    not_modified = acme.get(url, headers={"If-None-Match": '"1"'})
+    assert not_modified.status_code == 304 and not_modified.headers["etag"] == '"1"'
+    assert acme.get(url, headers={"If-None-Match": '"7"'}).status_code == 200
+
+
+def test_no_slash_redirect_before_authentication(depot) -> None:
+    response = httpx.get(f"{depot.url}/v1/documents/", headers={"Host": "evil.example"})
+    assert response.status_code in (401, 404), response.status_code
+    assert "location" not in response.headers

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -177,3 +178,79 @@ def test_slow_json_body_gets_408(start_depot, stack: Stack) -> None:
         )
         sock.settimeout(5)
         assert sock.recv(4096).startswith(b"HTTP/1.1 408")
+
+
+def test_uploads_beyond_the_slots_get_503_with_retry_after_at_once(start_depot, stack) -> None:
+    own = start_depot(stack, DEPOT_UPLOAD_SLOTS="1")
+    client = own.client(stack.keys["acme"])
+    slow_doc, other_doc = create(client, "slow"), create(client, "other")
+    gate = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield b"x" * 1000
+        gate.wait(10)
+        yield b"y" * 1000
+
+    results: dict[str, int] = {}
+
+    def slow_upload() -> None:
+        url = f"/v1/documents/{slow_doc['id']}/content"
+        results["slow"] = client.put(url, content=slow_body()).status_code
+
+    worker = threading.Thread(target=slow_upload)
+    worker.start()
+    try:
+        time.sleep(0.7)  # the slow upload holds the only slot
+        started = time.monotonic()
+        refused = client.put(f"/v1/documents/{other_doc['id']}/content", content=b"z")
+        assert time.monotonic() - started < 2, "refused at once, not queued"
+        assert_problem(refused, 503)
+        assert refused.json()["type"] == "/problems/overloaded"
+        assert refused.headers["Retry-After"].isdigit()
+    finally:
+        gate.set()
+        worker.join(timeout=20)
+    assert results["slow"] == 201
+    assert upload(client, other_doc["id"], b"z").status_code == 201, "the slot came back"
+
+
+def test_head_conditional_get_and_ranges_on_content(acme) -> None:
+    body = bytes(range(256)) * 40  # 10,240 bytes
+    doc = create(acme, "range.bin")
+    assert upload(acme, doc["id"], body).status_code == 201
+    url = f"/v1/documents/{doc['id']}/content"
+
+    head = acme.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(body))
+    assert head.headers["etag"] == '"2"' and head.headers["accept-ranges"] == "bytes"
+
+    assert acme.get(url, headers={"If-None-Match": '"2"'}).status_code == 304
+    assert acme.get(url, headers={"If-None-Match": 'W/"2", "9"'}).status_code == 304
+    assert acme.get(url, headers={"If-None-Match": '"1"'}).content == body
+
+    cases = {"bytes=0-9": (0, 9), "bytes=10200-": (10200, 10239), "bytes=-5": (10235, 10239),
+             "bytes=10230-99999": (10230, 10239)}  # fmt: skip
+    for header, (first, last) in cases.items():
+        part = acme.get(url, headers={"Range": header})
+        assert part.status_code == 206, header
+        assert part.headers["content-range"] == f"bytes {first}-{last}/{len(body)}"
+        assert part.content == body[first : last + 1], header
+    refused = acme.get(url, headers={"Range": "bytes=10240-"})
+    assert_problem(refused, 416)
+    assert refused.headers["content-range"] == f"bytes */{len(body)}"
+    # A multi-range or malformed header may be ignored: the whole content, 200.
+    assert acme.get(url, headers={"Range": "bytes=0-1,5-6"}).content == body
+
+
+def test_tenant_html_is_an_attachment_never_rendered_inline(acme) -> None:
+    doc = create(acme, 'résumé "final".html', content_type="text/html")
+    assert upload(acme, doc["id"], b"<script>alert(1)</script>").status_code == 201
+    got = acme.get(f"/v1/documents/{doc['id']}/content")
+    assert got.headers["x-content-type-options"] == "nosniff"
+    disposition = got.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.html" in disposition
+    redirect = acme.get(f"/v1/documents/{doc['id']}/content", params={"redirect": "true"})
+    assert redirect.status_code == 307
+    assert "response-content-disposition=attachment" in redirect.headers["location"]

@@ -18,13 +18,17 @@ from starlette.requests import ClientDisconnect
 from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from depot.http_helpers import (
     BodyTimeoutError,
+    RangeNotSatisfiableError,
+    byte_range,
     check_if_match,
     chunks_within,
+    content_disposition,
     etag,
+    none_match,
     parse_content_digest,
 )
 from depot.keys import Principal
-from depot.middleware import body_timeout_problem
+from depot.middleware import body_timeout_problem, is_head
 from depot.models import (
     ULID_PATTERN,
     Document,
@@ -53,6 +57,9 @@ from depot.storage import ContentTooLargeError, DigestMismatchError
 bearer = HTTPBearer(auto_error=False, description="An API key issued by `depot keys issue`.")
 DocId = Annotated[str, Path(pattern=ULID_PATTERN, description="Document id (ULID)")]
 IfMatch = Annotated[str | None, Header(max_length=512, description="The document's ETag")]
+IfNoneMatch = Annotated[
+    str | None, Header(max_length=512, description="ETags the client holds (304 on a match)")
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -200,9 +207,21 @@ async def list_documents(
     return DocumentPage(items=[d.to_api() for d in documents], next_cursor=next_cursor)
 
 
-@router.get("/{doc_id}", response_model=Document, responses=_problems(404))
-async def get_document(doc_id: DocId, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
-    return _document_response(await _load(runtime, principal, doc_id))
+@router.get(
+    "/{doc_id}",
+    response_model=Document,
+    responses={304: {"description": "Not modified"}, **_problems(404)},
+)
+async def get_document(
+    doc_id: DocId,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    document = await _load(runtime, principal, doc_id)
+    if none_match(if_none_match, document.version):
+        return Response(status_code=304, headers={"ETag": etag(document.version)})
+    return _document_response(document)
 
 
 @router.patch(
@@ -323,7 +342,7 @@ async def put_content(
             raise _content_too_large(settings.max_content_bytes)
 
     try:
-        with _translated():
+        with runtime.uploads.hold(), _translated():
             outcome = await runtime.service.put_content(
                 principal.tenant,
                 doc_id,
@@ -359,40 +378,75 @@ def _content_too_large(limit: int) -> Problem:
     responses={
         # Served with the content type the document was created with: any media type.
         200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+        206: {
+            "description": "The requested byte range (`Range: bytes=…`)",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        304: {"description": "Not modified (`If-None-Match` names the current ETag)"},
         307: {"description": "Redirect to a short-lived presigned URL"},
-        **_problems(404, 409),
+        **_problems(404, 409, 416),
     },
     response_class=Response,
 )
 async def get_content(
     doc_id: DocId,
+    request: Request,
     runtime: RuntimeDep,
     principal: PrincipalDep,
     redirect: Annotated[bool, Query(description="Answer 307 to a presigned GET")] = False,
+    if_none_match: IfNoneMatch = None,
+    range_header: Annotated[
+        str | None, Header(alias="Range", max_length=256, description="RFC 9110 §14.2")
+    ] = None,
 ) -> Response:
-    """Stream the content, or redirect to a presigned S3 URL."""
+    """Stream the content (whole or one byte range), or redirect to a presigned S3 URL."""
     document = await _load(runtime, principal, doc_id)
     if document.status != "available" or document.content_key is None:
         raise Problem(409, "content-not-uploaded", "No content yet", "Upload it with PUT first.")
+    size = document.size or 0
+    headers = {
+        # Set verbatim: `media_type` would append a charset to text/* and alter what was stored.
+        "Content-Type": document.content_type,
+        "ETag": etag(document.version),
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": content_disposition(document.name),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if none_match(if_none_match, document.version):
+        return Response(status_code=304, headers={"ETag": headers["ETag"]})
     if redirect:
-        url = runtime.content.presign(
-            document.content_key, document.content_type, runtime.settings.presign_ttl_seconds
+        key, media_type = document.content_key, document.content_type
+        disposition, ttl = headers["Content-Disposition"], runtime.settings.presign_ttl_seconds
+        # Off the event loop: signing may refresh the pod's credentials (an STS call).
+        url = await runtime.aws.run(
+            lambda: runtime.content.presign(key, media_type, disposition, ttl), pool="s3"
         )
         return RedirectResponse(url, status_code=307)
-    chunks = await runtime.content.open(document.content_key)
+    try:
+        wanted = byte_range(range_header, size)
+    except RangeNotSatisfiableError:
+        raise Problem(
+            416,
+            "range-not-satisfiable",
+            "Range not satisfiable",
+            f"The content is {size} bytes long.",
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None
+    status = 200
+    if wanted is None:
+        digest = base64.b64encode(bytes.fromhex(document.sha256 or "")).decode()
+        headers["Content-Digest"] = f"sha-256=:{digest}:"
+        headers["Content-Length"] = str(size)
+    else:
+        status = 206
+        headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1]}/{size}"
+        headers["Content-Length"] = str(wanted[1] - wanted[0] + 1)
+    if is_head(request.scope):  # headers only: the object is not even opened
+        return Response(status_code=status, headers=headers)
+    chunks = await runtime.content.open(document.content_key, wanted)
     if chunks is None:  # deleted between the metadata read and now
         raise not_found()
-    digest = base64.b64encode(bytes.fromhex(document.sha256 or "")).decode()
-    return StreamingResponse(
-        _stream(runtime, chunks),
-        # Set verbatim: `media_type` would append a charset to text/* and alter what was stored.
-        headers={
-            "Content-Type": document.content_type,
-            "Content-Length": str(document.size or 0),
-            "ETag": etag(document.version),
-            "Content-Digest": f"sha-256=:{digest}:",
-        },
-    )
+    return StreamingResponse(_stream(runtime, chunks), status_code=status, headers=headers)
 
 
 async def _stream(runtime: Runtime, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

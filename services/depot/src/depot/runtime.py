@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from depot.aws import Aws
 from depot.config import Settings
+from depot.governor import UploadSlots, memory_limit_bytes, upload_slots
 from depot.health import DependencyMonitor, Lifecycle
 from depot.keystore import KeyStore
 from depot.metrics import Metrics, create_metrics
@@ -28,6 +29,7 @@ class Runtime:
     idempotency: IdempotencyStore
     content: ContentStore
     service: DocumentService
+    uploads: UploadSlots
     lifecycle: Lifecycle
     dependencies: DependencyMonitor
 
@@ -65,6 +67,14 @@ def build_runtime(settings: Settings) -> Runtime:
         idempotency=idempotency,
         content=content,
         service=DocumentService(documents, idempotency, content),
+        uploads=UploadSlots(
+            upload_slots(
+                settings.upload_slots,
+                memory_limit_bytes(settings.memory_limit_bytes),
+                settings.memory_reserved_bytes,
+                settings.multipart_part_bytes,
+            )
+        ),
         lifecycle=Lifecycle(metrics),
         dependencies=DependencyMonitor(
             # Secrets Manager is probed by the key store's own refreshes.
