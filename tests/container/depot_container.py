@@ -78,6 +78,7 @@ def start_depot(
     stack: dict[str, object],
     extra_env: dict[str, str] | None = None,
     ready_within: float = 60.0,
+    run_args: tuple[str, ...] = (),
 ) -> DepotContainer:
     port = free_port()
     name = f"depot-test-{port}"
@@ -92,6 +93,7 @@ def start_depot(
         # podman's systemd timer for it is off, as there is no systemd here.
         "--health-interval=disable",
         *HARDENING,
+        *run_args,
         *(f"--env={key}={value}" for key, value in env.items()),
         image,
     )

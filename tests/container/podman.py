@@ -53,6 +53,10 @@ class Podman:
         parsed = json.loads(self("image", "inspect", ref).stdout)
         return dict(parsed[0])
 
+    def inspect_container(self, name: str) -> dict[str, Any]:
+        parsed = json.loads(self("container", "inspect", name).stdout)
+        return dict(parsed[0])
+
     def logs(self, name: str) -> str:
         result = self("logs", name, check=False)
         return (result.stdout + result.stderr)[-6000:]

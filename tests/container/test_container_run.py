@@ -86,7 +86,7 @@ def test_document_round_trip(depot: DepotContainer) -> None:
             content=content,
             headers={"Content-Type": "application/octet-stream"},
         )
-        assert uploaded.status_code == 200, uploaded.text
+        assert uploaded.status_code == 201, uploaded.text
         assert uploaded.json()["status"] == "available"
         downloaded = client.get(f"/v1/documents/{doc_id}/content")
         assert downloaded.status_code == 200, downloaded.text

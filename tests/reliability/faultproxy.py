@@ -7,7 +7,15 @@ request is forwarded unchanged to the emulator unless a fault is set:
 
 - `refuse`: the listener closes (connection refused), as when an endpoint is gone;
 - `500` / `503`: the AWS error shape of the backend (DynamoDB JSON, S3 XML);
-- `throttle`: DynamoDB's `ThrottlingException` (HTTP 400, JSON) or S3's `SlowDown` (503).
+- `throttle`: DynamoDB's `ThrottlingException` (HTTP 400, JSON) or S3's `SlowDown` (503);
+- `drop` / `delay`: the request IS applied (forwarded, answered by the emulator), then its
+  answer is lost: the connection is closed without a response (`drop`), or the response
+  is held back past the client's read timeout (`delay`). The fault real networks produce
+  most, and the one that makes a client's retry meet its own first attempt.
+
+A fault can be aimed at one write: by operation (`X-Amz-Target`'s name for DynamoDB, the
+HTTP method for S3), by a byte string its request body must contain, and for a limited
+number of requests.
 
 Faults apply to the chosen backends only, for every request or a fixed fraction of
 them (deterministic: every n-th), so each run is the same. A hang is the emulator's own
@@ -21,6 +29,7 @@ import http.client
 import json
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +38,8 @@ from urllib.parse import urlsplit
 
 from tests.support.tools import free_port
 
-FaultKind = Literal["500", "503", "throttle"]
+FaultKind = Literal["500", "503", "throttle", "drop", "delay"]
+LOST_ANSWER: frozenset[str] = frozenset({"drop", "delay"})
 _DDB_ERROR = "com.amazonaws.dynamodb.v20120810#"
 # Headers this hop sets itself (or that describe only one hop).
 _HOP_BY_HOP = {
@@ -73,6 +83,17 @@ class Fault:
     kind: FaultKind
     backends: frozenset[str] = frozenset({"dynamodb"})
     every: int = 1  # inject into every n-th request of those backends (1: all)
+    operations: frozenset[str] | None = None  # only these operations (None: any)
+    body_contains: bytes | None = None  # only requests whose body holds this
+    limit: int | None = None  # at most this many injections (None: unbounded)
+    delay_seconds: float = 0.0  # `delay`: how long the applied answer is held back
+
+    def matches(self, backend: str, operation: str, body: bytes | None) -> bool:
+        if backend not in self.backends:
+            return False
+        if self.operations is not None and operation not in self.operations:
+            return False
+        return self.body_contains is None or (body is not None and self.body_contains in body)
 
 
 class FaultProxy:
@@ -85,6 +106,7 @@ class FaultProxy:
         self.forwarded: Counter[str] = Counter()  # "backend:operation" reaching the emulator
         self.injected: Counter[str] = Counter()
         self._seen = 0
+        self._injections = 0
         self._lock = threading.Lock()
         self._server: _TrackingServer | None = None
 
@@ -119,14 +141,25 @@ class FaultProxy:
         with self._lock:
             self.fault = fault
             self._seen = 0
+            self._injections = 0
 
-    def decide(self, backend: str) -> FaultKind | None:
+    @property
+    def injections(self) -> int:
+        with self._lock:
+            return self._injections
+
+    def decide(self, backend: str, operation: str = "", body: bytes | None = None) -> Fault | None:
         with self._lock:
             fault = self.fault
-            if fault is None or backend not in fault.backends:
+            if fault is None or not fault.matches(backend, operation, body):
+                return None
+            if fault.limit is not None and self._injections >= fault.limit:
                 return None
             self._seen += 1
-            return fault.kind if self._seen % fault.every == 0 else None
+            if self._seen % fault.every:
+                return None
+            self._injections += 1
+            return fault
 
     def count(self, counter: Counter[str], key: str) -> None:
         with self._lock:
@@ -170,10 +203,11 @@ class _ForwardingHandler(BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target")
         backend = backend_of(target)
         operation = (target or "").rsplit(".", 1)[-1] or f"{self.command}"
-        kind = self.owner.decide(backend)
-        if kind is not None:
+        fault = self.owner.decide(backend, operation, body)
+        if fault is not None:
             self.owner.count(self.owner.injected, f"{backend}:{operation}")
-            status, content_type, payload = fault_response(kind, backend)
+        if fault is not None and fault.kind not in LOST_ANSWER:
+            status, content_type, payload = fault_response(fault.kind, backend)
             self._reply(status, [("Content-Type", content_type)], payload)
             return
         self.owner.count(self.owner.forwarded, f"{backend}:{operation}")
@@ -189,9 +223,25 @@ class _ForwardingHandler(BaseHTTPRequestHandler):
             payload = response.read()
             passed = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
             passed = [(k, v) for k, v in passed if k.lower() != "content-length"]
-            self._reply(response.status, passed, payload)
         finally:
             connection.close()
+        if fault is not None:
+            self._lose_answer(fault, response.status, passed, payload)
+            return
+        self._reply(response.status, passed, payload)
+
+    def _lose_answer(
+        self, fault: Fault, status: int, headers: list[tuple[str, str]], payload: bytes
+    ) -> None:
+        """The request was applied upstream; the client never gets (in time) its answer."""
+        self.close_connection = True
+        if fault.kind == "delay":
+            time.sleep(fault.delay_seconds)
+            with contextlib.suppress(OSError):  # the client gave up and closed: expected
+                self._reply(status, headers, payload)
+                self.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _read_body(self) -> bytes | None:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

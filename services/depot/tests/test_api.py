@@ -140,7 +140,7 @@ def test_concurrent_updates_with_if_match_have_exactly_one_winner(acme: httpx.Cl
 
 def test_delete_makes_document_and_content_unreadable_at_once(acme: httpx.Client) -> None:
     doc = create(acme)
-    assert upload(acme, doc["id"], b"secret content").status_code == 200
+    assert upload(acme, doc["id"], b"secret content").status_code == 201
     url = f"/v1/documents/{doc['id']}"
     assert_problem(acme.delete(url, headers={"If-Match": '"1"'}), 412)
     assert acme.delete(url).status_code == 204
@@ -151,7 +151,7 @@ def test_delete_makes_document_and_content_unreadable_at_once(acme: httpx.Client
 
 def test_tenants_cannot_see_each_others_documents(acme, globex, stack: Stack) -> None:
     doc = create(acme, "private")
-    assert upload(acme, doc["id"], b"acme only").status_code == 200
+    assert upload(acme, doc["id"], b"acme only").status_code == 201
     url = f"/v1/documents/{doc['id']}"
     never_existed = acme.get("/v1/documents/01ARZ3NDEKTSV4RRFFQ69G5FAV")
     foreign = [
@@ -332,3 +332,22 @@ def test_huge_headers_are_431(acme: httpx.Client) -> None:
 def test_unknown_routes_and_methods_are_problems(acme: httpx.Client) -> None:
     assert_problem(acme.get("/v1/nothing-here"), 404)
     assert_problem(acme.put("/v1/documents"), 405)
+
+
+def test_head_and_if_none_match_on_metadata(acme: httpx.Client, depot) -> None:
+    doc = create(acme, "head.txt")
+    url = f"/v1/documents/{doc['id']}"
+    head = acme.head(url)
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == '"1"'
+    assert acme.head("/v1/documents/01ARZ3NDEKTSV4RRFFQ69G5FAV").status_code == 404
+    assert httpx.head(f"{depot.url}/livez").status_code == 200
+    assert acme.head("/v1/documents").status_code == 200
+    not_modified = acme.get(url, headers={"If-None-Match": '"1"'})
+    assert not_modified.status_code == 304 and not_modified.headers["etag"] == '"1"'
+    assert acme.get(url, headers={"If-None-Match": '"7"'}).status_code == 200
+
+
+def test_no_slash_redirect_before_authentication(depot) -> None:
+    response = httpx.get(f"{depot.url}/v1/documents/", headers={"Host": "evil.example"})
+    assert response.status_code in (401, 404), response.status_code
+    assert "location" not in response.headers

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -31,7 +32,7 @@ def test_upload_then_download_round_trip_with_digest(acme: httpx.Client, stack: 
     content = os.urandom(100_000)
     doc = create(acme, "blob.bin")
     response = upload(acme, doc["id"], content, **{"Content-Digest": digest_header(content)})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "available" and body["version"] == 2
     assert body["size"] == len(content)
@@ -79,7 +80,7 @@ def test_large_streamed_upload_uses_multipart_and_round_trips(acme, stack: Stack
     expected = hashlib.sha256(b"".join(_chunks(total))).hexdigest()
     doc = create(acme, "big.bin")
     response = acme.put(f"/v1/documents/{doc['id']}/content", content=_chunks(total))
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     assert response.json()["size"] == total
     assert response.json()["sha256"] == expected
     digest = hashlib.sha256()
@@ -103,13 +104,13 @@ def test_oversize_content_is_413_whether_declared_or_streamed(start_depot, stack
     assert_problem(response, 413)
     assert client.get(f"/v1/documents/{streamed['id']}").json()["status"] == "pending"
     assert objects_under(stack, "acme", streamed["id"]) == []
-    assert upload(client, declared["id"], b"x" * 1000).status_code == 200
+    assert upload(client, declared["id"], b"x" * 1000).status_code == 201
 
 
 def test_replacing_available_content_requires_if_match(acme, stack: Stack) -> None:
     doc = create(acme)
     url = f"/v1/documents/{doc['id']}/content"
-    assert upload(acme, doc["id"], b"first").status_code == 200
+    assert upload(acme, doc["id"], b"first").status_code == 201
     assert_problem(acme.put(url, content=b"second"), 428)
     assert_problem(acme.put(url, content=b"second", headers={"If-Match": '"1"'}), 412)
     replaced = acme.put(url, content=b"second", headers={"If-Match": '"2"'})
@@ -120,7 +121,7 @@ def test_replacing_available_content_requires_if_match(acme, stack: Stack) -> No
 
 def test_redirect_gives_a_working_presigned_url(acme: httpx.Client) -> None:
     doc = create(acme, content_type="text/plain")
-    assert upload(acme, doc["id"], b"via s3").status_code == 200
+    assert upload(acme, doc["id"], b"via s3").status_code == 201
     response = acme.get(f"/v1/documents/{doc['id']}/content", params={"redirect": "true"})
     assert response.status_code == 307
     location = response.headers["location"]
@@ -177,3 +178,79 @@ def test_slow_json_body_gets_408(start_depot, stack: Stack) -> None:
         )
         sock.settimeout(5)
         assert sock.recv(4096).startswith(b"HTTP/1.1 408")
+
+
+def test_uploads_beyond_the_slots_get_503_with_retry_after_at_once(start_depot, stack) -> None:
+    own = start_depot(stack, DEPOT_UPLOAD_SLOTS="1")
+    client = own.client(stack.keys["acme"])
+    slow_doc, other_doc = create(client, "slow"), create(client, "other")
+    gate = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield b"x" * 1000
+        gate.wait(10)
+        yield b"y" * 1000
+
+    results: dict[str, int] = {}
+
+    def slow_upload() -> None:
+        url = f"/v1/documents/{slow_doc['id']}/content"
+        results["slow"] = client.put(url, content=slow_body()).status_code
+
+    worker = threading.Thread(target=slow_upload)
+    worker.start()
+    try:
+        time.sleep(0.7)  # the slow upload holds the only slot
+        started = time.monotonic()
+        refused = client.put(f"/v1/documents/{other_doc['id']}/content", content=b"z")
+        assert time.monotonic() - started < 2, "refused at once, not queued"
+        assert_problem(refused, 503)
+        assert refused.json()["type"] == "/problems/overloaded"
+        assert refused.headers["Retry-After"].isdigit()
+    finally:
+        gate.set()
+        worker.join(timeout=20)
+    assert results["slow"] == 201
+    assert upload(client, other_doc["id"], b"z").status_code == 201, "the slot came back"
+
+
+def test_head_conditional_get_and_ranges_on_content(acme) -> None:
+    body = bytes(range(256)) * 40  # 10,240 bytes
+    doc = create(acme, "range.bin")
+    assert upload(acme, doc["id"], body).status_code == 201
+    url = f"/v1/documents/{doc['id']}/content"
+
+    head = acme.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(body))
+    assert head.headers["etag"] == '"2"' and head.headers["accept-ranges"] == "bytes"
+
+    assert acme.get(url, headers={"If-None-Match": '"2"'}).status_code == 304
+    assert acme.get(url, headers={"If-None-Match": 'W/"2", "9"'}).status_code == 304
+    assert acme.get(url, headers={"If-None-Match": '"1"'}).content == body
+
+    cases = {"bytes=0-9": (0, 9), "bytes=10200-": (10200, 10239), "bytes=-5": (10235, 10239),
+             "bytes=10230-99999": (10230, 10239)}  # fmt: skip
+    for header, (first, last) in cases.items():
+        part = acme.get(url, headers={"Range": header})
+        assert part.status_code == 206, header
+        assert part.headers["content-range"] == f"bytes {first}-{last}/{len(body)}"
+        assert part.content == body[first : last + 1], header
+    refused = acme.get(url, headers={"Range": "bytes=10240-"})
+    assert_problem(refused, 416)
+    assert refused.headers["content-range"] == f"bytes */{len(body)}"
+    # A multi-range or malformed header may be ignored: the whole content, 200.
+    assert acme.get(url, headers={"Range": "bytes=0-1,5-6"}).content == body
+
+
+def test_tenant_html_is_an_attachment_never_rendered_inline(acme) -> None:
+    doc = create(acme, 'résumé "final".html', content_type="text/html")
+    assert upload(acme, doc["id"], b"<script>alert(1)</script>").status_code == 201
+    got = acme.get(f"/v1/documents/{doc['id']}/content")
+    assert got.headers["x-content-type-options"] == "nosniff"
+    disposition = got.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.html" in disposition
+    redirect = acme.get(f"/v1/documents/{doc['id']}/content", params={"redirect": "true"})
+    assert redirect.status_code == 307
+    assert "response-content-disposition=attachment" in redirect.headers["location"]

@@ -159,7 +159,7 @@ def test_sigterm_drains_then_exits_zero(start_depot, stack: Stack) -> None:
     # New requests are still served during the drain period (the LB may still send some).
     assert client.get(f"/v1/documents/{doc['id']}").status_code == 200
     worker.join(timeout=10)
-    assert result.get("status") == 200, "the in-flight request completed"
+    assert result.get("status") == 201, "the in-flight request completed"
     exit_code = own.process.wait(timeout=15)
     assert exit_code == 0
     assert time.monotonic() - signalled >= 2.0, "served for the whole drain period"
@@ -233,7 +233,7 @@ def test_bad_configuration_stops_start_up_naming_the_variable() -> None:
 def test_sweeper_removes_abandoned_pending_documents(acme, depot, stack: Stack) -> None:
     abandoned = create(acme, "abandoned")
     kept = create(acme, "kept")
-    assert upload(acme, kept["id"], b"done").status_code == 200
+    assert upload(acme, kept["id"], b"done").status_code == 201
     time.sleep(1.1)
     env = {**os.environ, **stack.env()}
     result = subprocess.run(

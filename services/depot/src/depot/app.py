@@ -16,12 +16,14 @@ from starlette.types import ASGIApp
 
 from depot import routes_documents, routes_ops
 from depot.aws import DependencyError
+from depot.governor import OverloadedError
 from depot.logs import get_logger
-from depot.middleware import RequestLimits, RequestObservability
+from depot.middleware import HeadAsGet, RequestDeadline, RequestLimits, RequestObservability
 from depot.problems import (
     PROBLEM_JSON,
     dependency_unavailable,
     install_problem_handlers,
+    overloaded,
     problem_response,
 )
 from depot.runtime import Runtime
@@ -47,6 +49,10 @@ def create_api(runtime: Runtime) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served by routes_ops, so it is a routed, measured endpoint
+        # No 307 from `/v1/documents/` to `/v1/documents`: Starlette builds the Location
+        # from the client's Host and the hop's scheme (http behind the TLS-terminating ALB),
+        # and answers before authentication. A wrong path is a 404 problem.
+        redirect_slashes=False,
         lifespan=lifespan,
     )
     api.state.runtime = runtime
@@ -61,6 +67,14 @@ def create_api(runtime: Runtime) -> FastAPI:
         )
 
     api.add_exception_handler(DependencyError, on_dependency_error)
+
+    async def on_overloaded(_: Request, exc: Exception) -> JSONResponse:
+        if not isinstance(exc, OverloadedError):
+            raise exc
+        log.warning("at capacity", resource=exc.resource)
+        return problem_response(overloaded(exc.resource, runtime.settings.retry_after_seconds))
+
+    api.add_exception_handler(OverloadedError, on_overloaded)
     api.include_router(routes_ops.router)
     api.include_router(routes_documents.router)
     api.mount(
@@ -74,8 +88,9 @@ def create_app(runtime: Runtime) -> ASGIApp:
     """The full stack, outermost first: tracing, observability, request limits, API."""
     settings = runtime.settings
     api = create_api(runtime)
+    bounded = RequestDeadline(HeadAsGet(api), settings.request_deadline_seconds)
     limited = RequestLimits(
-        api, settings.max_header_bytes, settings.max_json_bytes, settings.body_timeout_seconds
+        bounded, settings.max_header_bytes, settings.max_json_bytes, settings.body_timeout_seconds
     )
     observed = RequestObservability(limited, runtime.metrics)
     return instrument_asgi(observed)

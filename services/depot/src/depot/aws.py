@@ -11,6 +11,7 @@ finds out when it is back.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,18 +23,37 @@ import anyio.to_thread
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
-    ConnectionClosedError,
     ConnectTimeoutError,
-    EndpointConnectionError,
+    HTTPClientError,
+    ParamValidationError,
     ReadTimeoutError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
 )
 
 from depot.config import Settings
+from depot.governor import OverloadedError, remaining
 from depot.metrics import Metrics
 
 Backend = Literal["dynamodb", "s3", "secretsmanager"]
-Outcome = Literal["ok", "client_error", "throttled", "server_error", "timeout", "unreachable"]
+# The dependency label values of depot_dependency_requests_total. `credentials`,
+# `access_denied`, `sdk_error` and `deadline` were added to the original six: every
+# failure that is not the request's fault is a 503, never a 500.
+Outcome = Literal[
+    "ok",
+    "client_error",
+    "throttled",
+    "server_error",
+    "timeout",
+    "unreachable",
+    "credentials",
+    "access_denied",
+    "sdk_error",
+    "deadline",
+]
 T = TypeVar("T")
 
 _THROTTLING_CODES = frozenset(
@@ -50,6 +70,10 @@ _THROTTLING_CODES = frozenset(
 )
 
 
+def _custom_endpoint() -> bool:
+    return bool(os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3"))
+
+
 class DependencyError(Exception):
     """A dependency failed in a way the caller cannot fix: answer 503."""
 
@@ -63,17 +87,57 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+# The pod's identity is wrong or expired (an IRSA token not refreshed, a revoked key).
+_CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+    }
+)
+# The pod may not do this: IAM, a bucket or key policy, or a KMS key disabled or denied.
+_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "KMS.AccessDeniedException",
+        "KMS.DisabledException",
+        "KMS.KMSInvalidStateException",
+        "KMS.NotFoundException",
+        "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSInvalidStateException",
+        "KMSNotFoundException",
+    }
+)
+
+
 def classify(exc: BaseException) -> Outcome:
+    """Every botocore failure to one outcome; only `client_error` is the request's fault."""
     if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
         return "timeout"
-    if isinstance(exc, EndpointConnectionError | ConnectionClosedError):
-        return "unreachable"
     if isinstance(exc, ClientError):
-        if error_code(exc) in _THROTTLING_CODES:
+        code = error_code(exc)
+        if code in _THROTTLING_CODES:
             return "throttled"
+        if code in _CREDENTIAL_CODES:
+            return "credentials"
+        if code in _DENIED_CODES or code.startswith("KMS"):
+            return "access_denied"
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         return "server_error" if status >= 500 else "client_error"
-    return "unreachable"
+    if "Credential" in type(exc).__name__ or "Token" in type(exc).__name__:
+        # NoCredentialsError, CredentialRetrievalError, PartialCredentialsError,
+        # TokenRetrievalError...: the identity could not be obtained or refreshed.
+        return "credentials"
+    if isinstance(exc, HTTPClientError | BotoConnectionError):
+        # Connection refused/closed, SSLError, ProxyConnectionError, EndpointConnectionError.
+        return "unreachable"
+    return "sdk_error"
 
 
 @dataclass
@@ -96,6 +160,8 @@ class CircuitBreaker:
             return False
 
     def record(self, healthy: bool) -> None:
+        """Throttles are never recorded: one hot tenant's throttling must not open the
+        breaker for every tenant on the pod (the backend is answering)."""
         with self._lock:
             if healthy:
                 self.failures = 0
@@ -117,7 +183,10 @@ class Aws:
             retries={"mode": "standard", "total_max_attempts": settings.aws_max_attempts},
             max_pool_connections=settings.aws_max_pool_connections,
             tcp_keepalive=True,
-            s3={"addressing_style": "path"},
+            # Virtual-hosted on AWS: each bucket is its own origin, so a presigned URL
+            # never shares an origin with another bucket. Path style only for an emulator
+            # endpoint on loopback, which has no per-bucket host names.
+            s3={"addressing_style": "path" if _custom_endpoint() else "virtual"},
         )
         session = boto3.session.Session(region_name=settings.aws_region)
         # Clients are created once, here, on one thread: boto3 sessions are not thread-safe,
@@ -126,7 +195,20 @@ class Aws:
         self.s3 = session.client("s3", config=config)
         self.secretsmanager = session.client("secretsmanager", config=config)
         self._metrics = metrics
-        self._limiter = anyio.CapacityLimiter(settings.aws_max_pool_connections)
+        self._queue_seconds = settings.request_deadline_seconds
+        # One limiter per backend, each as large as that client's connection pool, and
+        # one for streaming downloads: metadata reads never queue behind transfers.
+        self._limiters: dict[str, anyio.CapacityLimiter] = {
+            "dynamodb": anyio.CapacityLimiter(settings.aws_max_pool_connections),
+            "s3": anyio.CapacityLimiter(settings.aws_max_pool_connections),
+            "secretsmanager": anyio.CapacityLimiter(4),
+            "transfer": anyio.CapacityLimiter(settings.aws_max_pool_connections),
+        }
+        # The threads themselves: never the bottleneck (a caller holds its pool's token
+        # first), only replacing anyio's default of 40 threads shared by everything.
+        self._threads = anyio.CapacityLimiter(
+            sum(int(limiter.total_tokens) for limiter in self._limiters.values())
+        )
         self._breakers: dict[Backend, CircuitBreaker] = {
             backend: CircuitBreaker(
                 settings.breaker_failure_threshold, settings.breaker_open_seconds
@@ -143,28 +225,57 @@ class Aws:
         started = time.perf_counter()
         try:
             result = fn()
-        except (ClientError, ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError,
-                ConnectionClosedError) as exc:  # fmt: skip
+        except ParamValidationError:
+            raise  # our bug, not the dependency's: a 500 that must be fixed
+        except (ClientError, BotoCoreError) as exc:
             outcome = classify(exc)
             self._observe(backend, operation, outcome, started)
             if outcome == "client_error":
                 breaker.record(healthy=True)  # the backend answered; the request was wrong
                 raise
-            breaker.record(healthy=False)
+            if outcome != "throttled":
+                breaker.record(healthy=False)
             raise DependencyError(backend, outcome, str(exc)) from exc
         self._observe(backend, operation, "ok", started)
         breaker.record(healthy=True)
         return result
 
     async def call(self, backend: Backend, operation: str, fn: Callable[[], T]) -> T:
-        """Run one AWS call in the worker pool (boto3 is blocking)."""
-        return await anyio.to_thread.run_sync(
-            self.call_sync, backend, operation, fn, limiter=self._limiter
-        )
+        """Run one AWS call in the backend's worker pool (boto3 is blocking), after
+        queueing at most until the request's deadline."""
+        limiter = self._limiters[backend]
+        await self._enter(limiter, backend, operation, remaining(self._queue_seconds))
+        try:
+            return await anyio.to_thread.run_sync(
+                self.call_sync, backend, operation, fn, limiter=self._threads
+            )
+        finally:
+            limiter.release()
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run blocking work that is not itself one AWS call (e.g. streaming reads)."""
-        return await anyio.to_thread.run_sync(fn, limiter=self._limiter)
+    async def run(self, fn: Callable[[], T], pool: str = "transfer") -> T:
+        """Run blocking work that is not itself one AWS call (streaming reads, presigning)."""
+        limiter = self._limiters[pool]
+        # A long download outlives any request deadline: each chunk may queue as long.
+        await self._enter(limiter, "s3", pool, self._queue_seconds)
+        try:
+            return await anyio.to_thread.run_sync(fn, limiter=self._threads)
+        finally:
+            limiter.release()
+
+    async def _enter(
+        self, limiter: anyio.CapacityLimiter, backend: Backend, operation: str, wait: float
+    ) -> None:
+        """Take a worker slot, waiting at most `wait` seconds (then 503 overloaded)."""
+        try:
+            limiter.acquire_nowait()
+            return
+        except anyio.WouldBlock:
+            pass
+        with anyio.move_on_after(max(wait, 0.0)):
+            await limiter.acquire()
+            return
+        self._metrics.dependency_requests.labels(backend, operation, "deadline").inc()
+        raise OverloadedError(f"{backend} workers")
 
     def _observe(self, backend: Backend, operation: str, outcome: Outcome, started: float) -> None:
         self._metrics.dependency_duration.labels(backend, operation).observe(

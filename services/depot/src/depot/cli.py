@@ -50,7 +50,7 @@ def sweep(
         float | None, typer.Option(help="Seconds; default DEPOT_PENDING_TTL_SECONDS")
     ] = None,
 ) -> None:
-    """Delete documents left pending by interrupted uploads, and their content."""
+    """Reconcile: delete documents left pending and objects no document references."""
     settings = _settings_or_exit()
     configure_logging(settings.log_level)
     from depot.runtime import build_runtime
@@ -59,7 +59,15 @@ def sweep(
     runtime = build_runtime(settings)
     age = older_than if older_than is not None else settings.pending_ttl_seconds
     report = anyio.run(run_sweep, runtime, age)
-    typer.echo(json.dumps({"swept_documents": report.documents, "deleted_objects": report.objects}))
+    typer.echo(
+        json.dumps(
+            {
+                "swept_documents": report.documents,
+                "deleted_objects": report.objects,
+                "kept_objects": report.kept_objects,
+            }
+        )
+    )
 
 
 def _admin(secret_id: str) -> KeyAdmin:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     breaker_open_seconds: float = Field(2.0, ge=0.1, le=300)
     retry_after_seconds: int = Field(5, ge=1, le=3600)
     keepalive_seconds: int = Field(75, ge=1, le=3600)
+    # The resource governor (docs/adr/0007-resource-governor.md).
+    request_deadline_seconds: float = Field(10.0, gt=0, le=600)
+    upload_slots: int = Field(0, ge=0, le=10_000)  # 0: derived from the memory limit
+    memory_limit_bytes: int | None = Field(None, ge=64 * 1024 * 1024)
+    memory_reserved_bytes: int = Field(192 * 1024 * 1024, ge=0)
 
     drain_seconds: float = Field(5.0, ge=0, le=600)
     shutdown_timeout_seconds: float = Field(10.0, ge=0, le=600)

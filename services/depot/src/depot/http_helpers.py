@@ -6,6 +6,7 @@ import base64
 import binascii
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import anyio
 
@@ -91,3 +92,56 @@ async def chunks_within(
         spent += time.monotonic() - started
         if chunk:
             yield chunk
+
+
+def none_match(if_none_match: str | None, version: int) -> bool:
+    """True when `If-None-Match` names the current ETag (weak comparison, RFC 9110
+    §13.1.2): a GET answers 304."""
+    if if_none_match is None:
+        return False
+    current = etag(version)
+    for value in (part.strip() for part in if_none_match.split(",")):
+        if value == "*" or value.removeprefix("W/") == current:
+            return True
+    return False
+
+
+class RangeNotSatisfiableError(Exception):
+    pass
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single `Range: bytes=…` (RFC 9110 §14.1.2) within
+    `size`; None to serve the whole representation (absent, multi-range or another unit,
+    which a server may ignore); RangeNotSatisfiableError for a range outside it."""
+    if header is None:
+        return None
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    if not dash or not (first_text.isdigit() or last_text.isdigit()):
+        return None  # malformed: ignored, as the RFC allows
+    if not first_text:  # suffix: the last N bytes
+        length = int(last_text)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiableError
+        return max(size - length, 0), size - 1
+    if last_text and not last_text.isdigit():
+        return None
+    first = int(first_text)
+    if first >= size:
+        raise RangeNotSatisfiableError
+    last = int(last_text) if last_text else size - 1
+    if last < first:
+        return None  # invalid (last before first): ignored, as the RFC allows
+    return first, min(last, size - 1)
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with the name as RFC 8187 `filename*` and an ASCII fallback, so a
+    tenant-chosen text/html or SVG is downloaded, never rendered on our origin."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in name)  # fmt: skip
+    encoded = quote(name, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -19,6 +19,7 @@ import structlog
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from depot.governor import request_deadline
 from depot.logs import get_logger
 from depot.metrics import Metrics
 from depot.problems import Problem, problem_response
@@ -200,3 +201,49 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return dict(await receive())
 
     return replay
+
+
+class RequestDeadline:
+    """Binds the request's deadline (docs/adr/0007): queueing for AWS workers counts.
+
+    Content uploads are governed by their upload slot and the body deadline instead: a
+    100 MiB body legitimately takes longer than any metadata deadline.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (
+            scope["method"] == "PUT" and CONTENT_ROUTE.match(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        with request_deadline(self.seconds):
+            await self.app(scope, receive, send)
+
+
+_HEAD = "depot.head"
+
+
+def is_head(scope: Scope) -> bool:
+    """True when the client sent HEAD (served by the GET route, see HeadAsGet)."""
+    return bool(scope.get(_HEAD, False))
+
+
+class HeadAsGet:
+    """HEAD on every GET route (RFC 9110 §9.1: servers MUST support it).
+
+    The route runs as for GET, so status and headers (ETag, Content-Length, 304, 404) are
+    the same; uvicorn, which keeps the request's real method, sends no body. The content
+    route checks `is_head` so it does not open the object at all.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET", _HEAD: True}
+        await self.app(scope, receive, send)

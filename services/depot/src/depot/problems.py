@@ -102,6 +102,16 @@ def dependency_unavailable(backend: str, retry_after: int) -> Problem:
     )
 
 
+def overloaded(resource: str, retry_after: int) -> Problem:
+    return Problem(
+        503,
+        "overloaded",
+        "The service is at capacity",
+        f"No {resource} free on this instance; retry later.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def _field_from_loc(loc: Sequence[int | str]) -> str:
     parts = [str(part) for part in loc]
     if parts and parts[0] in {"body", "query", "path", "header"}:
@@ -136,6 +146,8 @@ def _allowed_methods(request: Request) -> list[str]:
         match, _ = route.matches(probe)
         if match is not Match.NONE:
             allowed |= set(getattr(route, "methods", None) or ())
+    if "GET" in allowed:
+        allowed.add("HEAD")  # served by every GET route (middleware.HeadAsGet)
     return sorted(allowed)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from typing import Any, Literal
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from depot.aws import Aws, is_conditional_failure
+from depot.aws import Aws, DependencyError, is_conditional_failure
 from depot.models import Document
 
 PENDING_INDEX = "pending"
@@ -32,6 +33,19 @@ _deserializer = TypeDeserializer()
 
 class VersionConflictError(Exception):
     """The document changed (or vanished) since the caller read it."""
+
+
+class CreateConflictError(Exception):
+    """A create's condition failed: the id exists, or the idempotency claim is not ours."""
+
+
+@dataclass(frozen=True)
+class IdempotencyCompletion:
+    """What completing a claimed idempotency record needs: its key, owner and answer."""
+
+    key: dict[str, str]
+    owner: str
+    response: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -131,7 +145,16 @@ class DocumentRepository:
         item = response.get("Item")
         return _to_document(item) if item else None
 
-    async def create(self, document: StoredDocument) -> None:
+    async def create(
+        self, document: StoredDocument, completes: IdempotencyCompletion | None = None
+    ) -> None:
+        """Put a new document; with `completes`, complete its idempotency record in the
+        same DynamoDB transaction, so a stored document always has its stored answer.
+
+        Raises CreateConflictError when a condition fails: the id exists (our own write,
+        applied by an attempt whose answer was lost) or the idempotency claim is no longer
+        ours. The caller re-reads to tell which.
+        """
         item = {
             "pk": tenant_pk(document.tenant),
             "sk": doc_sk(document.id),
@@ -146,15 +169,45 @@ class DocumentRepository:
             "created_at": _timestamp(document.created_at),
             "updated_at": _timestamp(document.updated_at),
         }
-        await self._aws.call(
-            "dynamodb",
-            "PutItem",
-            lambda: self._ddb.put_item(
-                TableName=self._table,
-                Item=_serialize(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            ),
-        )
+        put = {
+            "TableName": self._table,
+            "Item": _serialize(item),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        try:
+            if completes is None:
+                await self._aws.call("dynamodb", "PutItem", lambda: self._ddb.put_item(**put))
+                return
+            update = {
+                "TableName": self._table,
+                "Key": _serialize(completes.key),
+                "UpdateExpression": "SET #state = :completed, #response = :response",
+                "ConditionExpression": "#owner = :owner AND #state = :in_flight",
+                "ExpressionAttributeNames": {
+                    "#state": "state",
+                    "#response": "response",
+                    "#owner": "owner",
+                },
+                "ExpressionAttributeValues": _serialize(
+                    {
+                        ":completed": "completed",
+                        ":in_flight": "in_flight",
+                        ":owner": completes.owner,
+                        ":response": json.dumps(completes.response),
+                    }
+                ),
+            }
+            await self._aws.call(
+                "dynamodb",
+                "TransactWriteItems",
+                lambda: self._ddb.transact_write_items(
+                    TransactItems=[{"Put": put}, {"Update": update}]
+                ),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise CreateConflictError(document.id) from exc
+            raise
 
     async def list_page(
         self, tenant: str, limit: int, after_id: str | None
@@ -250,46 +303,71 @@ class DocumentRepository:
             raise
         return _to_document(response["Attributes"])
 
-    async def delete(self, current: StoredDocument) -> None:
+    async def delete(
+        self, tenant: str, doc_id: str, expected_version: int | None
+    ) -> StoredDocument:
+        """Delete the document (at `expected_version` when given); returns what was deleted.
+
+        Raises VersionConflictError when it is absent or at another version: an attempt
+        whose answer was lost may have deleted it already, so callers re-read.
+        """
+        condition = "attribute_exists(pk)"
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        if expected_version is not None:
+            condition += " AND #version = :expected"
+            names["#version"] = "version"
+            values[":expected"] = expected_version
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _serialize({"pk": tenant_pk(tenant), "sk": doc_sk(doc_id)}),
+            "ConditionExpression": condition,
+            "ReturnValues": "ALL_OLD",
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+            request["ExpressionAttributeValues"] = _serialize(values)
         try:
-            await self._aws.call(
-                "dynamodb",
-                "DeleteItem",
-                lambda: self._ddb.delete_item(
-                    TableName=self._table,
-                    Key=_serialize({"pk": tenant_pk(current.tenant), "sk": doc_sk(current.id)}),
-                    ConditionExpression="#version = :expected",
-                    ExpressionAttributeNames={"#version": "version"},
-                    ExpressionAttributeValues=_serialize({":expected": current.version}),
-                ),
+            response = await self._aws.call(
+                "dynamodb", "DeleteItem", lambda: self._ddb.delete_item(**request)
             )
         except ClientError as exc:
             if is_conditional_failure(exc):
-                raise VersionConflictError(current.id) from exc
+                raise VersionConflictError(doc_id) from exc
             raise
+        return _to_document(response["Attributes"])
 
-    async def pending_before(self, cutoff_id: str, limit: int = 100) -> list[tuple[str, str]]:
-        """(tenant, id) of pending documents created before the document id `cutoff_id`."""
-        found: list[tuple[str, str]] = []
+    async def pending_before(
+        self, cutoff_id: str, page_size: int = 100, max_pages: int = 1000
+    ) -> AsyncIterator[tuple[str, str]]:
+        """(tenant, id) of pending documents created before the document id `cutoff_id`,
+        every page of every shard (LastEvaluatedKey followed, bounded by `max_pages`)."""
         for shard in range(PENDING_SHARDS):
-            response = await self._aws.call(
-                "dynamodb",
-                "Query",
-                lambda shard=shard: self._ddb.query(  # type: ignore[misc]
-                    TableName=self._table,
-                    IndexName=PENDING_INDEX,
-                    KeyConditionExpression="pending_pk = :shard AND sk < :cutoff",
-                    ExpressionAttributeValues=_serialize(
+            start: dict[str, Any] | None = None
+            for _ in range(max_pages):
+                request: dict[str, Any] = {
+                    "TableName": self._table,
+                    "IndexName": PENDING_INDEX,
+                    "KeyConditionExpression": "pending_pk = :shard AND sk < :cutoff",
+                    "ExpressionAttributeValues": _serialize(
                         {":shard": f"PENDING#{shard}", ":cutoff": doc_sk(cutoff_id)}
                     ),
-                    Limit=limit,
-                ),
-            )
-            for item in response.get("Items", []):
-                data = _deserialize(item)
-                found.append((str(data["pk"]).removeprefix("TENANT#"),
-                              str(data["sk"]).removeprefix("DOC#")))  # fmt: skip
-        return found
+                    "Limit": page_size,
+                }
+                if start is not None:
+                    request["ExclusiveStartKey"] = start
+                response = await self._aws.call(
+                    "dynamodb",
+                    "Query",
+                    lambda request=request: self._ddb.query(**request),  # type: ignore[misc]
+                )
+                for item in response.get("Items", []):
+                    data = _deserialize(item)
+                    yield (str(data["pk"]).removeprefix("TENANT#"),
+                           str(data["sk"]).removeprefix("DOC#"))  # fmt: skip
+                start = response.get("LastEvaluatedKey")
+                if not start:
+                    break
 
     async def probe(self) -> None:
         """A cheap data-plane read (0.5 RCU) that proves the table answers."""
@@ -305,6 +383,7 @@ class DocumentRepository:
 @dataclass(frozen=True)
 class IdempotencyRecord:
     fingerprint: str
+    owner: str
     state: Literal["in_flight", "completed"]
     response: dict[str, Any] | None
     expires_at: int
@@ -331,11 +410,23 @@ class IdempotencyStore:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
         return {"pk": tenant_pk(tenant), "sk": f"IDEMPOTENCY#{digest}"}
 
-    async def claim(self, tenant: str, idempotency_key: str, fingerprint: str, now: int) -> bool:
+    @classmethod
+    def completion(
+        cls, tenant: str, idempotency_key: str, owner: str, response: dict[str, Any]
+    ) -> IdempotencyCompletion:
+        return IdempotencyCompletion(cls._key(tenant, idempotency_key), owner, response)
+
+    async def claim(
+        self, tenant: str, idempotency_key: str, fingerprint: str, owner: str, now: int
+    ) -> bool:
+        """True when `owner` holds the key now, including when an earlier attempt of this
+        same put was applied and only its answer was lost (the condition then fails on
+        our own record: recognised by the owner token, not refused)."""
         item = {
             **self._key(tenant, idempotency_key),
             "state": "in_flight",
             "fingerprint": fingerprint,
+            "owner": owner,
             "expires_at": now + self._ttl,
             "lease_until": now + self._lease,
         }
@@ -356,8 +447,15 @@ class IdempotencyStore:
                 ),
             )
         except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
+            if not is_conditional_failure(exc):
+                raise
+            record = await self.get(tenant, idempotency_key, now)
+            return record is not None and record.owner == owner and record.state == "in_flight"
+        except DependencyError:
+            # Unknown outcome: our put may have landed. Re-read; if it did, we hold the key.
+            record = await self.get(tenant, idempotency_key, now)
+            if record is not None and record.owner == owner and record.state == "in_flight":
+                return True
             raise
         return True
 
@@ -379,32 +477,30 @@ class IdempotencyStore:
             return None
         return IdempotencyRecord(
             fingerprint=str(data["fingerprint"]),
+            owner=str(data.get("owner", "")),
             state=data["state"],
             response=json.loads(data["response"]) if "response" in data else None,
             expires_at=int(data["expires_at"]),
             lease_until=int(data["lease_until"]),
         )
 
-    async def complete(self, tenant: str, idempotency_key: str, response: dict[str, Any]) -> None:
-        await self._aws.call(
-            "dynamodb",
-            "UpdateItem",
-            lambda: self._ddb.update_item(
-                TableName=self._table,
-                Key=_serialize(self._key(tenant, idempotency_key)),
-                UpdateExpression="SET #state = :completed, #response = :response",
-                ExpressionAttributeNames={"#state": "state", "#response": "response"},
-                ExpressionAttributeValues=_serialize(
-                    {":completed": "completed", ":response": json.dumps(response)}
+    async def release(self, tenant: str, idempotency_key: str, owner: str) -> None:
+        """Give up our claim, only while it is still ours and still in flight: a completed
+        record (a create applied though its answer was lost) must survive."""
+        try:
+            await self._aws.call(
+                "dynamodb",
+                "DeleteItem",
+                lambda: self._ddb.delete_item(
+                    TableName=self._table,
+                    Key=_serialize(self._key(tenant, idempotency_key)),
+                    ConditionExpression="#owner = :owner AND #state = :in_flight",
+                    ExpressionAttributeNames={"#owner": "owner", "#state": "state"},
+                    ExpressionAttributeValues=_serialize(
+                        {":owner": owner, ":in_flight": "in_flight"}
+                    ),
                 ),
-            ),
-        )
-
-    async def release(self, tenant: str, idempotency_key: str) -> None:
-        await self._aws.call(
-            "dynamodb",
-            "DeleteItem",
-            lambda: self._ddb.delete_item(
-                TableName=self._table, Key=_serialize(self._key(tenant, idempotency_key))
-            ),
-        )
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise

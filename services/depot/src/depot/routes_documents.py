@@ -6,7 +6,6 @@ import base64
 import contextlib
 import hashlib
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
@@ -15,19 +14,21 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import ClientDisconnect
-from ulid import ULID
 
-from depot.aws import DependencyError
 from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from depot.http_helpers import (
     BodyTimeoutError,
+    RangeNotSatisfiableError,
+    byte_range,
     check_if_match,
     chunks_within,
+    content_disposition,
     etag,
+    none_match,
     parse_content_digest,
 )
 from depot.keys import Principal
-from depot.middleware import body_timeout_problem
+from depot.middleware import body_timeout_problem, is_head
 from depot.models import (
     ULID_PATTERN,
     Document,
@@ -43,13 +44,22 @@ from depot.problems import (
     invalid,
     not_found,
 )
-from depot.repository import StoredDocument, VersionConflictError, utc_now
+from depot.repository import StoredDocument
 from depot.runtime import Runtime
+from depot.service.documents import (
+    DocumentNotFoundError,
+    IdempotencyInFlightError,
+    IdempotencyKeyReusedError,
+    StaleDocumentError,
+)
 from depot.storage import ContentTooLargeError, DigestMismatchError
 
 bearer = HTTPBearer(auto_error=False, description="An API key issued by `depot keys issue`.")
 DocId = Annotated[str, Path(pattern=ULID_PATTERN, description="Document id (ULID)")]
 IfMatch = Annotated[str | None, Header(max_length=512, description="The document's ETag")]
+IfNoneMatch = Annotated[
+    str | None, Header(max_length=512, description="ETags the client holds (304 on a match)")
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -126,10 +136,8 @@ def _document_response(document: StoredDocument, status: int = 200) -> JSONRespo
 
 
 async def _load(runtime: Runtime, principal: Principal, doc_id: str) -> StoredDocument:
-    document = await runtime.documents.get(principal.tenant, doc_id)
-    if document is None:
-        raise not_found()
-    return document
+    with _translated():
+        return await runtime.service.load(principal.tenant, doc_id)
 
 
 @router.post(
@@ -149,87 +157,35 @@ async def create_document(
     fingerprint = hashlib.sha256(
         json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
     ).hexdigest()
-    if idempotency_key is not None:
-        replay = await _claim_or_replay(runtime, principal, idempotency_key, fingerprint)
-        if replay is not None:
-            return replay
-    now = utc_now()
-    document = StoredDocument(
-        tenant=principal.tenant,
-        id=str(ULID()),
-        name=body.name,
-        content_type=body.content_type,
-        metadata=body.metadata,
-        version=1,
-        status="pending",
-        created_at=now,
-        updated_at=now,
-    )
     try:
-        await runtime.documents.create(document)
-    except BaseException:
-        if idempotency_key is not None:
-            await _release_quietly(runtime, principal, idempotency_key)
-        raise
-    payload = document.to_api().model_dump(mode="json")
-    if idempotency_key is not None:
-        await runtime.idempotency.complete(principal.tenant, idempotency_key, payload)
-    return JSONResponse(
-        payload,
-        status_code=201,
-        headers={"Location": f"/v1/documents/{document.id}", "ETag": etag(document.version)},
-    )
-
-
-async def _claim_or_replay(
-    runtime: Runtime, principal: Principal, key: str, fingerprint: str
-) -> JSONResponse | None:
-    """None when this request now owns the key; otherwise the answer to give."""
-    store = runtime.idempotency
-    for _ in range(2):  # a record can expire between the claim and the read: try once more
-        now = int(time.time())
-        if await store.claim(principal.tenant, key, fingerprint, now):
-            return None
-        record = await store.get(principal.tenant, key, now)
-        if record is None:
-            continue
-        if record.fingerprint != fingerprint:
-            raise invalid(
-                "header.Idempotency-Key",
-                "this key was used with a different request body; use a new key",
-                status=422,
-                slug="idempotency-key-reused",
-            )
-        if record.state == "in_flight" or record.response is None:
-            raise Problem(
-                409,
-                "idempotency-key-in-flight",
-                "A request with this Idempotency-Key is still being processed",
-                "Retry after it completes.",
-                headers={"Retry-After": "1"},
-            )
-        stored = record.response
-        return JSONResponse(
-            stored,
-            status_code=201,
-            headers={
-                "Location": f"/v1/documents/{stored['id']}",
-                "ETag": etag(int(stored["version"])),
-                "Idempotent-Replayed": "true",
-            },
+        outcome = await runtime.service.create(
+            principal.tenant,
+            body.name,
+            body.content_type,
+            body.metadata,
+            idempotency_key,
+            fingerprint,
         )
-    raise Problem(
-        409,
-        "idempotency-key-in-flight",
-        "A request with this Idempotency-Key is still being processed",
-        headers={"Retry-After": "1"},
-    )
-
-
-async def _release_quietly(runtime: Runtime, principal: Principal, key: str) -> None:
-    # The lease expires by itself; the original error is the one to report.
-    with contextlib.suppress(Exception):
-        await runtime.idempotency.release(principal.tenant, key)
+    except IdempotencyKeyReusedError:
+        raise invalid(
+            "header.Idempotency-Key",
+            "this key was used with a different request body; use a new key",
+            status=422,
+            slug="idempotency-key-reused",
+        ) from None
+    except IdempotencyInFlightError:
+        raise Problem(
+            409,
+            "idempotency-key-in-flight",
+            "A request with this Idempotency-Key is still being processed",
+            "Retry after it completes.",
+            headers={"Retry-After": "1"},
+        ) from None
+    payload = outcome.payload
+    headers = {"Location": f"/v1/documents/{payload['id']}", "ETag": etag(int(payload["version"]))}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(payload, status_code=201, headers=headers)
 
 
 @router.get("", response_model=DocumentPage)
@@ -251,9 +207,21 @@ async def list_documents(
     return DocumentPage(items=[d.to_api() for d in documents], next_cursor=next_cursor)
 
 
-@router.get("/{doc_id}", response_model=Document, responses=_problems(404))
-async def get_document(doc_id: DocId, runtime: RuntimeDep, principal: PrincipalDep) -> JSONResponse:
-    return _document_response(await _load(runtime, principal, doc_id))
+@router.get(
+    "/{doc_id}",
+    response_model=Document,
+    responses={304: {"description": "Not modified"}, **_problems(404)},
+)
+async def get_document(
+    doc_id: DocId,
+    runtime: RuntimeDep,
+    principal: PrincipalDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    document = await _load(runtime, principal, doc_id)
+    if none_match(if_none_match, document.version):
+        return Response(status_code=304, headers={"ETag": etag(document.version)})
+    return _document_response(document)
 
 
 @router.patch(
@@ -280,32 +248,48 @@ async def patch_document(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """JSON merge patch of `name` and `metadata`; requires If-Match."""
-    current = await _load(runtime, principal, doc_id)
-    check_if_match(if_match, current.version, required=True)
-    name = current.name
-    if "name" in patch.model_fields_set:
-        if patch.name is None:
-            raise invalid("body.name", "name cannot be removed")
-        name = patch.name
-    metadata = dict(current.metadata)
-    if "metadata" in patch.model_fields_set:
-        if patch.metadata is None:
-            metadata = {}
-        else:
-            for key, value in patch.metadata.items():
-                if value is None:
-                    metadata.pop(key, None)
-                else:
-                    metadata[key] = value
-        try:
-            check_metadata(metadata)
-        except ValueError as exc:
-            raise invalid("body.metadata", str(exc)) from None
-    try:
-        updated = await runtime.documents.update_metadata(current, name, metadata, utc_now())
-    except VersionConflictError:
-        raise _stale() from None
+
+    def change(current: StoredDocument) -> tuple[str, dict[str, str]]:
+        name = current.name
+        if "name" in patch.model_fields_set:
+            if patch.name is None:
+                raise invalid("body.name", "name cannot be removed")
+            name = patch.name
+        metadata = dict(current.metadata)
+        if "metadata" in patch.model_fields_set:
+            if patch.metadata is None:
+                metadata = {}
+            else:
+                for key, value in patch.metadata.items():
+                    if value is None:
+                        metadata.pop(key, None)
+                    else:
+                        metadata[key] = value
+            try:
+                check_metadata(metadata)
+            except ValueError as exc:
+                raise invalid("body.metadata", str(exc)) from None
+        return name, metadata
+
+    with _translated():
+        updated = await runtime.service.update_metadata(
+            principal.tenant,
+            doc_id,
+            lambda current: check_if_match(if_match, current.version, required=True),
+            change,
+        )
     return _document_response(updated)
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """The service's outcomes as HTTP problems."""
+    try:
+        yield
+    except DocumentNotFoundError:
+        raise not_found() from None
+    except StaleDocumentError:
+        raise _stale() from None
 
 
 def _stale() -> Problem:
@@ -320,7 +304,14 @@ def _stale() -> Problem:
 @router.put(
     "/{doc_id}/content",
     response_model=Document,
-    responses=_problems(404, 408, 412, 413, 428),
+    responses={
+        201: {
+            "model": Document,
+            "description": "The document's first content is stored (RFC 9110 §9.3.4)",
+            "headers": {"Location": {"schema": {"type": "string", "maxLength": 256}}},
+        },
+        **_problems(404, 408, 412, 413, 428),
+    },
     openapi_extra={
         "requestBody": {
             "required": False,  # an empty body is a valid, zero-byte document
@@ -343,20 +334,25 @@ async def put_content(
 ) -> JSONResponse:
     """Stream the content to S3; the document becomes `available` once it is stored."""
     settings = runtime.settings
-    current = await _load(runtime, principal, doc_id)
-    check_if_match(if_match, current.version, required=current.status == "available")
     expected = parse_content_digest(content_digest)
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > settings.max_content_bytes:
-        raise _content_too_large(settings.max_content_bytes)
-    key = runtime.content.new_key(principal.tenant, doc_id)
+
+    def declared_size_fits() -> None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_content_bytes:
+            raise _content_too_large(settings.max_content_bytes)
+
     try:
-        stored = await runtime.content.upload(
-            key,
-            chunks_within(request.stream(), settings.body_timeout_seconds),
-            current.content_type,
-            expected,
-        )
+        with runtime.uploads.hold(), _translated():
+            outcome = await runtime.service.put_content(
+                principal.tenant,
+                doc_id,
+                lambda current: check_if_match(
+                    if_match, current.version, required=current.status == "available"
+                ),
+                declared_size_fits,
+                chunks_within(request.stream(), settings.body_timeout_seconds),
+                expected,
+            )
     except ContentTooLargeError:
         raise _content_too_large(settings.max_content_bytes) from None
     except DigestMismatchError as exc:
@@ -367,19 +363,10 @@ async def put_content(
         raise body_timeout_problem(settings.body_timeout_seconds) from None
     except ClientDisconnect:
         raise invalid("body", "the client disconnected before the body was complete") from None
-    try:
-        updated = await runtime.documents.commit_content(
-            current, stored.size, stored.sha256, stored.key, utc_now()
-        )
-    except VersionConflictError:
-        await runtime.content.delete_quietly(stored.key)
-        raise _stale() from None
-    except DependencyError:
-        await runtime.content.delete_quietly(stored.key)
-        raise
-    if current.content_key:
-        await runtime.content.delete_quietly(current.content_key)
-    return _document_response(updated)
+    response = _document_response(outcome.document, status=201 if outcome.created else 200)
+    if outcome.created:
+        response.headers["Location"] = f"/v1/documents/{doc_id}/content"
+    return response
 
 
 def _content_too_large(limit: int) -> Problem:
@@ -391,40 +378,75 @@ def _content_too_large(limit: int) -> Problem:
     responses={
         # Served with the content type the document was created with: any media type.
         200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+        206: {
+            "description": "The requested byte range (`Range: bytes=…`)",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        304: {"description": "Not modified (`If-None-Match` names the current ETag)"},
         307: {"description": "Redirect to a short-lived presigned URL"},
-        **_problems(404, 409),
+        **_problems(404, 409, 416),
     },
     response_class=Response,
 )
 async def get_content(
     doc_id: DocId,
+    request: Request,
     runtime: RuntimeDep,
     principal: PrincipalDep,
     redirect: Annotated[bool, Query(description="Answer 307 to a presigned GET")] = False,
+    if_none_match: IfNoneMatch = None,
+    range_header: Annotated[
+        str | None, Header(alias="Range", max_length=256, description="RFC 9110 §14.2")
+    ] = None,
 ) -> Response:
-    """Stream the content, or redirect to a presigned S3 URL."""
+    """Stream the content (whole or one byte range), or redirect to a presigned S3 URL."""
     document = await _load(runtime, principal, doc_id)
     if document.status != "available" or document.content_key is None:
         raise Problem(409, "content-not-uploaded", "No content yet", "Upload it with PUT first.")
+    size = document.size or 0
+    headers = {
+        # Set verbatim: `media_type` would append a charset to text/* and alter what was stored.
+        "Content-Type": document.content_type,
+        "ETag": etag(document.version),
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": content_disposition(document.name),
+        "X-Content-Type-Options": "nosniff",
+    }
+    if none_match(if_none_match, document.version):
+        return Response(status_code=304, headers={"ETag": headers["ETag"]})
     if redirect:
-        url = runtime.content.presign(
-            document.content_key, document.content_type, runtime.settings.presign_ttl_seconds
+        key, media_type = document.content_key, document.content_type
+        disposition, ttl = headers["Content-Disposition"], runtime.settings.presign_ttl_seconds
+        # Off the event loop: signing may refresh the pod's credentials (an STS call).
+        url = await runtime.aws.run(
+            lambda: runtime.content.presign(key, media_type, disposition, ttl), pool="s3"
         )
         return RedirectResponse(url, status_code=307)
-    chunks = await runtime.content.open(document.content_key)
+    try:
+        wanted = byte_range(range_header, size)
+    except RangeNotSatisfiableError:
+        raise Problem(
+            416,
+            "range-not-satisfiable",
+            "Range not satisfiable",
+            f"The content is {size} bytes long.",
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None
+    status = 200
+    if wanted is None:
+        digest = base64.b64encode(bytes.fromhex(document.sha256 or "")).decode()
+        headers["Content-Digest"] = f"sha-256=:{digest}:"
+        headers["Content-Length"] = str(size)
+    else:
+        status = 206
+        headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1]}/{size}"
+        headers["Content-Length"] = str(wanted[1] - wanted[0] + 1)
+    if is_head(request.scope):  # headers only: the object is not even opened
+        return Response(status_code=status, headers=headers)
+    chunks = await runtime.content.open(document.content_key, wanted)
     if chunks is None:  # deleted between the metadata read and now
         raise not_found()
-    digest = base64.b64encode(bytes.fromhex(document.sha256 or "")).decode()
-    return StreamingResponse(
-        _stream(runtime, chunks),
-        # Set verbatim: `media_type` would append a charset to text/* and alter what was stored.
-        headers={
-            "Content-Type": document.content_type,
-            "Content-Length": str(document.size or 0),
-            "ETag": etag(document.version),
-            "Content-Digest": f"sha-256=:{digest}:",
-        },
-    )
+    return StreamingResponse(_stream(runtime, chunks), status_code=status, headers=headers)
 
 
 async def _stream(runtime: Runtime, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -440,18 +462,12 @@ async def delete_document(
     doc_id: DocId, runtime: RuntimeDep, principal: PrincipalDep, if_match: IfMatch = None
 ) -> Response:
     """Delete the document; its content is unreadable at once."""
-    current = await _load(runtime, principal, doc_id)
-    check_if_match(if_match, current.version, required=False)
-    try:
-        await runtime.documents.delete(current)
-    except VersionConflictError:
-        if if_match is not None:
-            raise _stale() from None
-        current = await _load(runtime, principal, doc_id)  # changed meanwhile: delete that
-        try:
-            await runtime.documents.delete(current)
-        except VersionConflictError:
-            raise _stale() from None
-    if current.content_key:
-        await runtime.content.delete_quietly(current.content_key)
+    with _translated():
+        await runtime.service.delete(
+            principal.tenant,
+            doc_id,
+            None
+            if if_match is None
+            else lambda current: check_if_match(if_match, current.version, required=True),
+        )
     return Response(status_code=204)

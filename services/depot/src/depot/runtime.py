@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from depot.aws import Aws
 from depot.config import Settings
+from depot.governor import UploadSlots, memory_limit_bytes, upload_slots
 from depot.health import DependencyMonitor, Lifecycle
 from depot.keystore import KeyStore
 from depot.metrics import Metrics, create_metrics
 from depot.repository import DocumentRepository, IdempotencyStore
+from depot.service.documents import DocumentService
 from depot.storage import ContentStore
 
 
@@ -26,6 +28,8 @@ class Runtime:
     documents: DocumentRepository
     idempotency: IdempotencyStore
     content: ContentStore
+    service: DocumentService
+    uploads: UploadSlots
     lifecycle: Lifecycle
     dependencies: DependencyMonitor
 
@@ -48,19 +52,29 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.s3_kms_key_id,
     )
 
+    idempotency = IdempotencyStore(
+        aws,
+        settings.table_name,
+        settings.idempotency_ttl_seconds,
+        settings.idempotency_lease_seconds,
+    )
     return Runtime(
         settings=settings,
         metrics=metrics,
         aws=aws,
         keystore=keystore,
         documents=documents,
-        idempotency=IdempotencyStore(
-            aws,
-            settings.table_name,
-            settings.idempotency_ttl_seconds,
-            settings.idempotency_lease_seconds,
-        ),
+        idempotency=idempotency,
         content=content,
+        service=DocumentService(documents, idempotency, content),
+        uploads=UploadSlots(
+            upload_slots(
+                settings.upload_slots,
+                memory_limit_bytes(settings.memory_limit_bytes),
+                settings.memory_reserved_bytes,
+                settings.multipart_part_bytes,
+            )
+        ),
         lifecycle=Lifecycle(metrics),
         dependencies=DependencyMonitor(
             # Secrets Manager is probed by the key store's own refreshes.

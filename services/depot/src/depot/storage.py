@@ -13,8 +13,10 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import anyio
 from botocore.exceptions import ClientError
 from ulid import ULID
 
@@ -87,13 +89,14 @@ class ContentStore:
                 while len(buffer) >= self._part_bytes:
                     if upload_id is None:
                         upload_id = await self._start_multipart(key, content_type)
-                    part = bytes(buffer[: self._part_bytes])
+                    with memoryview(buffer) as view:  # one copy, not two (slice + bytes)
+                        part = bytes(view[: self._part_bytes])
                     del buffer[: self._part_bytes]
                     parts.append(await self._upload_part(key, upload_id, len(parts) + 1, part))
             if expected_sha256 is not None and digest.digest() != expected_sha256:
                 raise DigestMismatchError(digest.hexdigest())
             if upload_id is None:
-                await self._put(key, bytes(buffer), content_type)
+                await self._put(key, bytes(buffer), content_type, digest.digest())
             else:
                 if buffer:
                     parts.append(
@@ -103,12 +106,16 @@ class ContentStore:
                 upload_id = None
         except BaseException:
             if upload_id is not None:
-                await self._abort_quietly(key, upload_id)
+                # Shielded: a cancelled request (client gone, deadline) still aborts.
+                with anyio.CancelScope(shield=True):
+                    await self._abort_quietly(key, upload_id)
             raise
         return StoredContent(key=key, size=size, sha256=digest.hexdigest())
 
-    async def _put(self, key: str, body: bytes, content_type: str) -> None:
-        checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    async def _put(self, key: str, body: bytes, content_type: str, sha256: bytes) -> None:
+        # The whole body is this one object: its running digest is the checksum (no
+        # second pass over the bytes).
+        checksum = base64.b64encode(sha256).decode()
         await self._aws.call(
             "s3",
             "PutObject",
@@ -164,11 +171,17 @@ class ContentStore:
                 ),
             )
 
-    async def open(self, key: str) -> Iterator[bytes] | None:
-        """The object's body as a blocking chunk iterator, or None when it is gone."""
+    async def open(
+        self, key: str, byte_range: tuple[int, int] | None = None
+    ) -> Iterator[bytes] | None:
+        """The object's body (or the inclusive `byte_range` of it, passed to S3) as a
+        blocking chunk iterator, or None when it is gone."""
+        request: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if byte_range is not None:
+            request["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
         try:
             response = await self._aws.call(
-                "s3", "GetObject", lambda: self._s3.get_object(Bucket=self._bucket, Key=key)
+                "s3", "GetObject", lambda: self._s3.get_object(**request)
             )
         except ClientError as exc:
             if is_missing(exc):
@@ -177,10 +190,16 @@ class ContentStore:
         chunks: Iterator[bytes] = iter(response["Body"].iter_chunks(STREAM_CHUNK_BYTES))
         return chunks
 
-    def presign(self, key: str, content_type: str, expires_seconds: int) -> str:
+    def presign(self, key: str, content_type: str, disposition: str, expires_seconds: int) -> str:
+        """A GET URL whose response carries the same type and disposition as ours."""
         url: str = self._s3.generate_presigned_url(
             "get_object",
-            Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type},
+            Params={
+                "Bucket": self._bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+            },
             ExpiresIn=expires_seconds,
         )
         return url
@@ -191,20 +210,40 @@ class ContentStore:
         )
 
     async def delete_quietly(self, key: str) -> None:
-        with contextlib.suppress(DependencyError, ClientError):
+        """Best effort, finished even when the request is cancelled; what it misses the
+        reconciler removes."""
+        with anyio.CancelScope(shield=True), contextlib.suppress(DependencyError, ClientError):
             await self.delete(key)
 
-    async def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under `prefix` (used by the sweeper); returns the count."""
-        response = await self._aws.call(
-            "s3",
-            "ListObjectsV2",
-            lambda: self._s3.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=1000),
-        )
-        keys = [obj["Key"] for obj in response.get("Contents", [])]
-        for key in keys:
-            await self.delete(key)
-        return len(keys)
+    @property
+    def root_prefix(self) -> str:
+        return f"{self._prefix}/"
+
+    async def list_objects(
+        self, prefix: str, page_size: int = 1000, max_pages: int = 100_000
+    ) -> AsyncIterator[tuple[str, datetime]]:
+        """(key, last modified) of every object under `prefix`, following continuation
+        tokens page by page (1,000 keys each), bounded by `max_pages`. Uploads still in
+        progress are not objects yet and are never listed."""
+        token: str | None = None
+        for _ in range(max_pages):
+            request: dict[str, Any] = {
+                "Bucket": self._bucket,
+                "Prefix": prefix,
+                "MaxKeys": page_size,
+            }
+            if token is not None:
+                request["ContinuationToken"] = token
+            response = await self._aws.call(
+                "s3",
+                "ListObjectsV2",
+                lambda request=request: self._s3.list_objects_v2(**request),  # type: ignore[misc]
+            )
+            for item in response.get("Contents", []):
+                yield str(item["Key"]), item["LastModified"]
+            if not response.get("IsTruncated"):
+                return
+            token = response.get("NextContinuationToken")
 
     async def probe(self) -> None:
         await self._aws.call("s3", "HeadBucket", lambda: self._s3.head_bucket(Bucket=self._bucket))
