@@ -284,3 +284,15 @@ def test_a_release_before_the_prerequisites_fails_loudly() -> None:
     verify = load(WORKFLOWS / "release.yml")["jobs"]["verify"]
     step = next(s for s in verify["steps"] if s.get("name") == "the release environment exists")
     assert "PLATFORM_ENVIRONMENTS_READY" in str(step["env"]) and "exit 1" in step["run"]
+
+
+def test_the_rehearsal_runs_in_make_test_and_its_full_form_in_ci() -> None:
+    targets = subprocess.run(
+        ["make", "-s", "ci-targets"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    assert '"test-rehearsal"' in targets and '"test-rehearsal-full"' in targets
+    make_test = subprocess.run(
+        ["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    loop = next(line for line in make_test.splitlines() if "for t in" in line)
+    assert " test-rehearsal " in f"{loop} " and "test-rehearsal-full" not in loop
