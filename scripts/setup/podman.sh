@@ -7,7 +7,14 @@
 # machine's own container setup is never touched and the image cache lives with the
 # project's other caches.
 source "$(dirname "$0")/lib.sh"
-apt_install podman runc mmdebstrap
+# Docker's own packaging (containerd.io, as on GitHub's runners) ships runc itself and
+# conflicts with Debian's runc: installing that would remove Docker. There, podman uses
+# containerd.io's runc (the package provides it).
+if dpkg -s containerd.io >/dev/null 2>&1; then
+  apt_install podman mmdebstrap
+else
+  apt_install podman runc mmdebstrap
+fi
 # Without root (e.g. a CI runner user), podman and mmdebstrap map ids through
 # newuidmap/newgidmap; as root they are not needed.
 [ "$(id -u)" -eq 0 ] || apt_install uidmap

@@ -284,3 +284,50 @@ def test_a_release_before_the_prerequisites_fails_loudly() -> None:
     verify = load(WORKFLOWS / "release.yml")["jobs"]["verify"]
     step = next(s for s in verify["steps"] if s.get("name") == "the release environment exists")
     assert "PLATFORM_ENVIRONMENTS_READY" in str(step["env"]) and "exit 1" in step["run"]
+
+
+def test_the_rehearsal_runs_in_make_test_and_its_full_form_in_ci() -> None:
+    targets = subprocess.run(
+        ["make", "-s", "ci-targets"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    assert '"test-rehearsal"' in targets and '"test-rehearsal-full"' in targets
+    make_test = subprocess.run(
+        ["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    loop = next(line for line in make_test.splitlines() if "for t in" in line)
+    assert " test-rehearsal " in f"{loop} " and "test-rehearsal-full" not in loop
+
+
+def run_podman_setup(tmp_path: Path, installed: set[str]) -> str:
+    """scripts/setup/podman.sh with dpkg and apt-get as test doubles (installing packages
+    for real would change this machine): dpkg knows `installed`, apt-get logs its call."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "apt.log"
+    (bin_dir / "dpkg").write_text(
+        f'#!/bin/sh\ncase " {" ".join(sorted(installed))} " in *" $2 "*) exit 0;; esac\nexit 1\n'
+    )
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    for tool in ("dpkg", "apt-get"):
+        (bin_dir / tool).chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "DEPOT_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts/setup/podman.sh")],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return log.read_text() if log.exists() else ""
+
+
+def test_podman_setup_never_installs_runc_next_to_containerd_io(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("podman.sh installs with sudo when not root; the double covers root only")
+    on_runner = run_podman_setup(tmp_path / "runner", {"containerd.io"})
+    assert "install" in on_runner and "podman" in on_runner
+    assert " runc" not in on_runner
+    on_debian = run_podman_setup(tmp_path / "debian", set())
+    assert " runc" in on_debian and "podman" in on_debian
