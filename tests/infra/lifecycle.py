@@ -248,7 +248,9 @@ def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
             awsmod.purge_bucket(aws, STATE_BUCKET)
             aws.client("s3").delete_bucket(Bucket=STATE_BUCKET)
             aws.client("route53").delete_hosted_zone(Id=zone[0].rsplit("=", 1)[1])
-            aws.client("kms").schedule_key_deletion(KeyId=state_key, PendingWindowInDays=7)
+            aws.client("kms").schedule_key_deletion(
+                KeyId=state_key.rsplit("/", 1)[1], PendingWindowInDays=7
+            )
         run.leftovers = awsmod.leftovers(before, awsmod.inventory(aws))
 
     return guarded(run, body)

@@ -152,5 +152,12 @@ def check_action_permitted(self: Any, resource: str) -> None:
         self._raise_access_denied()
 
 
+def check_signature(self: Any) -> None:
+    """Not what is tested here, and moto's recomputation of SigV4 differs from the Go
+    SDK's for some requests (Route 53 list calls were refused as "UnknownError" 403): the
+    identity is taken from the access key, as moto does, and its policies decide."""
+
+
 DENIALS = os.environ.get("DEPOT_IAM_DENIALS", "/dev/null")
 access_control.IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+access_control.IAMRequestBase.check_signature = check_signature  # type: ignore[method-assign]

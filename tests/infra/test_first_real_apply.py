@@ -322,3 +322,92 @@ def test_every_platform_role_carries_the_boundary(dev_roles: dict[str, dict[str,
         if not name.startswith("depot-ci-") and role["boundary"] != boundary
     )
     assert not unbounded, unbounded
+
+
+# --- Smaller: what must outlive a destroy, and whom the services' roles trust.
+
+STATEFUL = {
+    "module.environment.aws_kms_key.logs",
+    'module.environment.module.data["depot"].aws_dynamodb_table.documents',
+    'module.environment.module.data["depot"].aws_s3_bucket.content',
+    'module.environment.module.data["depot"].aws_kms_key.data',
+    'module.environment.module.data["depot"].aws_secretsmanager_secret.api_keys',
+    "module.environment.module.edge_and_audit.aws_s3_bucket.trail",
+    "module.environment.module.edge_and_audit.aws_kms_key.trail",
+    "module.environment.module.edge_and_audit.aws_kms_key.backup",
+    "module.environment.module.edge_and_audit.aws_backup_vault.this",
+}
+
+
+def test_terraform_refuses_to_destroy_stateful_resources(dev_run: RootRun) -> None:
+    """A destroy planned with the committed code (prevent_destroy intact) is refused for
+    every stateful resource; the tests' own copies turn it off to clean up."""
+    refused = set(dev_run.require().snapshot["refused_to_destroy"])
+    assert refused >= STATEFUL, sorted(STATEFUL - refused)
+
+
+def test_audit_log_groups_outlive_a_destroy(prod: dict[str, Any]) -> None:
+    groups = {v["name"]: v for v in planned(prod, "aws_cloudwatch_log_group").values()}
+    for name in ("/aws/eks/depot-prod/cluster", "/aws/cloudtrail/depot-prod-audit"):
+        assert groups[name]["skip_destroy"] is True, name
+
+
+def test_trail_bucket_is_write_once(prod: dict[str, Any]) -> None:
+    buckets = {v["bucket"]: v for v in planned(prod, "aws_s3_bucket").values()}
+    trail = next(v for name, v in buckets.items() if "-cloudtrail-" in name)
+    assert trail["object_lock_enabled"] is True
+    (lock,) = planned(prod, "aws_s3_bucket_object_lock_configuration").values()
+    (retention,) = lock["rule"][0]["default_retention"]
+    assert retention["mode"] == "COMPLIANCE"
+    assert retention["days"] == 2557  # prod's trail_retention_days
+
+
+def test_backup_vault_is_locked(prod: dict[str, Any]) -> None:
+    (lock,) = planned(prod, "aws_backup_vault_lock_configuration").values()
+    assert lock["min_retention_days"] == 35  # prod's backup_retention_days
+
+
+@pytest.mark.parametrize(
+    ("role", "keys"),
+    [
+        ("depot-dev-vpc-flow-logs", {"aws:SourceAccount", "aws:SourceArn"}),
+        ("depot-dev-cloudtrail-to-logs", {"aws:SourceAccount", "aws:SourceArn"}),
+        ("depot-dev-backup", {"aws:SourceAccount"}),
+    ],
+)
+def test_service_principal_trusts_name_their_source(
+    dev_roles: dict[str, dict[str, Any]], role: str, keys: set[str]
+) -> None:
+    (statement,) = dev_roles[role]["trust"]["Statement"]
+    named = {k for block in statement["Condition"].values() for k in block}
+    assert keys <= named, named
+    assert ACCOUNT in json.dumps(statement["Condition"])
+
+
+def test_karpenter_queue_takes_messages_only_from_its_rules(dev_run: RootRun) -> None:
+    policy = json.loads(dev_run.require().snapshot["queue"]["Policy"])
+    (deliver,) = [s for s in policy["Statement"] if s["Sid"] == "EventBridgeAndSqsDeliver"]
+    (arns,) = deliver["Condition"]["ArnLike"].values()
+    arns = [arns] if isinstance(arns, str) else arns
+    assert arns and all(":rule/depot-dev-karpenter-" in a for a in arns)
+
+
+def test_data_key_only_through_the_data_services(dev_roles: dict[str, dict[str, Any]]) -> None:
+    service = node(dev_roles, "depot-dev")
+    key = next(
+        r
+        for doc in dev_roles["depot-dev"]["inline"].values()
+        for s in doc["Statement"]
+        if s.get("Sid") == "UseDataKey"
+        for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    )
+    assert pe.allowed(service, "kms:Decrypt", key, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+    assert not pe.allowed(service, "kms:Decrypt", key), "direct decryption"
+
+
+def test_service_lists_only_under_tenants(dev_roles: dict[str, dict[str, Any]]) -> None:
+    service = node(dev_roles, "depot-dev")
+    bucket = f"arn:aws:s3:::depot-dev-content-{ACCOUNT}"
+    assert pe.allowed(service, "s3:ListBucket", bucket, {"s3:prefix": "tenants/t1/"})
+    assert pe.allowed(service, "s3:ListBucket", bucket), "HeadBucket (no prefix)"
+    assert not pe.allowed(service, "s3:ListBucket", bucket, {"s3:prefix": "other/"})

@@ -137,10 +137,17 @@ data "aws_iam_policy_document" "loki" {
     resources = [aws_s3_bucket.logs.arn]
   }
 
+  # The log key only through S3 (the chunks), not for other log data it encrypts.
   statement {
     sid       = "LogKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.log_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
   }
 }
 

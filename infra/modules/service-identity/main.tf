@@ -4,6 +4,8 @@
 # the extra right the operator's key CLI needs (writing the secret), so the running
 # service can never rewrite its own key set.
 
+data "aws_region" "current" {}
+
 locals {
   name           = "${var.service}-${var.environment}"
   object_arn     = "${var.bucket_arn}/${var.object_prefix}/*"
@@ -71,11 +73,32 @@ data "aws_iam_policy_document" "service" {
     resources = [local.object_arn]
   }
 
-  # HeadBucket (the health probe) is authorized by s3:ListBucket on the bucket itself.
+  # Listing only under the tenants' prefix. HeadBucket (the health probe) is authorised
+  # by s3:ListBucket too and carries no s3:prefix, hence the second statement: a request
+  # without a prefix (IAM cannot tell HeadBucket from an unprefixed list; the bucket holds
+  # nothing outside the prefix either).
   statement {
-    sid       = "ContentBucket"
+    sid       = "ListTenantObjects"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.object_prefix}/*"]
+    }
+  }
+
+  statement {
+    sid       = "HeadContentBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arn]
+
+    condition {
+      test     = "Null"
+      variable = "s3:prefix"
+      values   = ["true"]
+    }
   }
 
   statement {
@@ -84,10 +107,18 @@ data "aws_iam_policy_document" "service" {
     resources = [var.secret_arn]
   }
 
+  # The data key only through the three services that hold the data (kms:ViaService),
+  # never for direct decryption of ciphertext taken elsewhere.
   statement {
     sid       = "UseDataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [for s in ["s3", "dynamodb", "secretsmanager"] : "${s}.${data.aws_region.current.name}.amazonaws.com"]
+    }
   }
 }
 
@@ -108,6 +139,12 @@ data "aws_iam_policy_document" "key_admin" {
     sid       = "UseDataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${data.aws_region.current.name}.amazonaws.com"]
+    }
   }
 }
 
