@@ -490,7 +490,9 @@ class IdempotencyStore:
                 raise
             record = await self.get(tenant, idempotency_key, now)
             return record is not None and record.owner == owner and record.state == "in_flight"
-        except DependencyError:
+        except DependencyError as exc:
+            if exc.outcome in ("timeout", "unreachable"):
+                raise  # unanswered: a re-read would wait as long again (ADR 0006)
             # Unknown outcome: our put may have landed. Re-read; if it did, we hold the key.
             record = await self.get(tenant, idempotency_key, now)
             if record is not None and record.owner == owner and record.state == "in_flight":

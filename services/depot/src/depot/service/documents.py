@@ -121,6 +121,8 @@ class DocumentService:
         try:
             await self.documents.create(document, completes)
         except (CreateConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise  # the claim stays in flight until its lease ends; see _unanswered
             # Uncertain or refused: the id is fresh, so if it is stored, the write was ours.
             stored = await self.documents.get(tenant, document.id)
             if stored is not None:
@@ -171,6 +173,8 @@ class DocumentService:
         try:
             return await self.documents.update_metadata(current, name, metadata, utc_now())
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise
             after = await self.documents.get(tenant, doc_id)
             if (
                 after is not None
@@ -213,6 +217,8 @@ class DocumentService:
                 current, stored.size, stored.sha256, stored.key, utc_now()
             )
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise  # our object stays; the reconciler removes it if nothing points at it
             after = await self.documents.get(tenant, doc_id)
             if after is not None and after.content_key == stored.key:
                 updated = after  # committed by an attempt whose answer was lost
@@ -252,6 +258,8 @@ class DocumentService:
             deleted = await self.documents.delete(tenant, doc_id, expected)
             content_key, size = deleted.content_key, deleted.size
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise
             after = await self.documents.get(tenant, doc_id)
             if after is not None:
                 if isinstance(exc, VersionConflictError):
@@ -261,6 +269,14 @@ class DocumentService:
         if content_key:
             await self.content.delete_quietly(content_key)
         await self._count(tenant, -(size or 0))
+
+
+def _unanswered(exc: BaseException) -> bool:
+    """The backend did not answer at all (timed out, unreachable, circuit open): a
+    re-read now would wait as long again and past the request's time bound. The outcome
+    is then left to the client's retry, which meets the same rules, and to the reconciler;
+    nothing is deleted meanwhile."""
+    return isinstance(exc, DependencyError) and exc.outcome in ("timeout", "unreachable")
 
 
 async def _shielded(cleanup: Any) -> None:
