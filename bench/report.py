@@ -67,11 +67,24 @@ def capacity(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def metadata_get_vs_floor(results: dict[str, Any]) -> float:
+    """Service CPU of one metadata GET over the client CPU of one bare boto3 GetItem."""
+    get = _point(results["depot"]["GET /v1/documents/{id}"], SIZING_CONNECTIONS)
+    floor = results["boto3_getitem_floor"]["cpu_ms_per_call"]
+    return round(get["server_cpu_ms_per_request"] / floor, 2) if floor else 0.0
+
+
 def verdicts(results: dict[str, Any], targets: dict[str, float]) -> dict[str, Any]:
     ratio = results["livez_vs_hello"]["throughput_ratio"]
     ready = results["start_to_ready_seconds"]["median"]
     rss = results["rss_mib_after_load"]
+    get_ratio = metadata_get_vs_floor(results)
     return {
+        "metadata_get_cpu_vs_getitem_floor": {
+            "value": get_ratio,
+            "target": f"<= {targets['metadata_get_cpu_vs_getitem_floor']}",
+            "met": 0 < get_ratio <= targets["metadata_get_cpu_vs_getitem_floor"],
+        },
         "livez_vs_hello_ratio": {
             "value": round(ratio, 2),
             "target": f">= {targets['livez_vs_hello_ratio']}",
@@ -115,7 +128,9 @@ def tables(results: dict[str, Any]) -> str:
     boto = results["boto3_getitem_floor"]
     lines += [
         "",
-        f"bare boto3 GetItem (client CPU, same settings): {boto['cpu_ms_per_call']:.3f} ms/call",
+        f"bare boto3 GetItem (client CPU, same settings): {boto['cpu_ms_per_call']:.3f} ms/call;"
+        f" a metadata GET costs {metadata_get_vs_floor(results)}x that in service CPU "
+        f"(at {SIZING_CONNECTIONS} connections)",
         f"start to ready: median {results['start_to_ready_seconds']['median']} s, "
         f"max {results['start_to_ready_seconds']['max']} s",
         f"RSS per worker: idle {results['rss_mib_idle']} MiB, after load "
@@ -131,6 +146,10 @@ def tables(results: dict[str, Any]) -> str:
         f"{ratio['livez_rps']}); CPU ratio {ratio['cpu_ratio']} "
         f"({ratio['hello_cpu_ms_per_request']} vs {ratio['livez_cpu_ms_per_request']} ms/req)",
     ]
+    if "transfer" in results:
+        from bench.transfer import table
+
+        lines += table(results["transfer"])
     rollout = results.get("rollout")
     if rollout:
         lines += ["", "## Long zero-downtime rollout (3 replicas, chart timings)", ""]

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, transfer
 from bench.procstat import cpu_seconds, rss_mib
 from bench.servers import LOAD_CORE, SERVER_CORE, hello_server, start_to_ready
 from bench.wrk import WrkResult, run_wrk
@@ -34,7 +34,12 @@ from tests.support.tools import ROOT
 RESULTS = ROOT / "bench" / "results"
 CONCURRENCY = (1, 8, 32, 64)
 FLOOR_CONNECTIONS = 64
-TARGETS = {"livez_vs_hello_ratio": 0.60, "start_to_ready_seconds": 1.5, "rss_mib": 100.0}
+TARGETS = {
+    "livez_vs_hello_ratio": 0.60,
+    "start_to_ready_seconds": 1.5,
+    "rss_mib": 100.0,
+    "metadata_get_cpu_vs_getitem_floor": 1.3,
+}
 
 
 def measure(url: str, pid: int, connections: int, seconds: float, **wrk: Any) -> dict[str, Any]:
@@ -186,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
     parser.add_argument("--no-rollout", action="store_true", help="skip the long rollout")
+    parser.add_argument("--no-transfer", action="store_true", help="skip content throughput")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -220,6 +226,9 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 replica.stop()
             results["boto3_getitem_floor"] = boto_floor(emulator.url, resources.table)
+            if not args.no_transfer:
+                print("content transfer (depot vs bare boto3 multipart):", flush=True)
+                results["transfer"] = transfer.run(provision(emulator.url, ["acme"]), work)
             if not args.no_rollout:
                 print("long zero-downtime rollout (200 req/s target):", flush=True)
                 # Every core for the rollout, and a fresh table: moto's Query scans the

@@ -4,6 +4,7 @@ DEPOT_UV := uv run --frozen
 
 LINT_TARGETS += lint-depot
 TEST_TARGETS += test-depot
+SETUP_SCRIPTS += scripts/setup/openapi-lint.sh
 
 .PHONY: lint-depot test-depot run
 lint-depot: ## ruff (lint + format check) and mypy --strict on the depot service.

@@ -351,3 +351,16 @@ def test_no_slash_redirect_before_authentication(depot) -> None:
     response = httpx.get(f"{depot.url}/v1/documents/", headers={"Host": "evil.example"})
     assert response.status_code in (401, 404), response.status_code
     assert "location" not in response.headers
+
+
+def test_a_noisy_tenant_gets_429_with_ratelimit_headers_others_do_not(start_depot, stack) -> None:
+    own = start_depot(stack, DEPOT_TENANT_RATE_PER_SECOND="0.5", DEPOT_TENANT_BURST="3")
+    noisy, quiet = own.client(stack.keys["acme"]), own.client(stack.keys["globex"])
+    statuses = [noisy.get("/v1/documents").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = noisy.get("/v1/documents")
+    assert_problem(limited, 429)
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.headers["RateLimit-Policy"] == '"tenant";q=3;w=6'
+    assert limited.headers["RateLimit"].startswith('"tenant";r=0;t=')
+    assert quiet.get("/v1/documents").status_code == 200

@@ -14,7 +14,7 @@ import boto3
 import httpx
 import pytest
 
-from conftest import REGION, Stack, create, upload
+from conftest import REGION, Stack, create, make_stack, upload
 from test_api import assert_problem
 
 
@@ -254,3 +254,19 @@ def test_tenant_html_is_an_attachment_never_rendered_inline(acme) -> None:
     redirect = acme.get(f"/v1/documents/{doc['id']}/content", params={"redirect": "true"})
     assert redirect.status_code == 307
     assert "response-content-disposition=attachment" in redirect.headers["location"]
+
+
+def test_tenant_storage_quota_refuses_content_that_does_not_fit(start_depot, moto) -> None:
+    own_stack = make_stack(moto.url, ["acme"])
+    own = start_depot(own_stack, DEPOT_TENANT_QUOTA_BYTES="1000")
+    client = own.client(own_stack.keys["acme"])
+    first, second = create(client, "first"), create(client, "second")
+    assert upload(client, first["id"], b"a" * 600).status_code == 201
+    refused = upload(client, second["id"], b"b" * 600)
+    assert_problem(refused, 413)
+    assert refused.json()["type"] == "/problems/quota-exceeded"
+    assert client.get(f"/v1/documents/{second['id']}").json()["status"] == "pending"
+    assert upload(client, second["id"], b"b" * 400).status_code == 201, "what fits is stored"
+    # A replacement counts the difference; a delete gives the bytes back.
+    assert client.delete(f"/v1/documents/{first['id']}").status_code == 204
+    assert upload(client, create(client, "third")["id"], b"c" * 600).status_code == 201

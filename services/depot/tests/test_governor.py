@@ -24,6 +24,7 @@ from depot.aws import Aws, DependencyError
 from depot.config import Settings
 from depot.governor import OverloadedError, UploadSlots, request_deadline, upload_slots
 from depot.metrics import create_metrics
+from depot.ratelimit import TenantRateLimiter
 
 MIB = 1024 * 1024
 
@@ -176,3 +177,16 @@ def test_presigned_urls_are_virtual_hosted_on_aws(monkeypatch: pytest.MonkeyPatc
         "get_object", Params={"Bucket": "b-depot", "Key": "k"}, ExpiresIn=60
     )
     assert url.startswith("https://b-depot.s3."), url
+
+
+def test_token_bucket_per_tenant() -> None:
+    limiter = TenantRateLimiter(rate_per_second=2, burst=3)
+    decisions = [limiter.take("noisy", now=100.0) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert decisions[-1].reset_seconds == 1
+    assert limiter.take("quiet", now=100.0).allowed, "another tenant keeps its own budget"
+    assert limiter.take("noisy", now=100.5).allowed, "refilled at the rate"
+    assert limiter.headers(decisions[-1]) == {
+        "RateLimit-Policy": '"tenant";q=3;w=2',
+        "RateLimit": '"tenant";r=0;t=1',
+    }

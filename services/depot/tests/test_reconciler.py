@@ -75,6 +75,7 @@ def test_reconciler_removes_every_unreferenced_object_and_pending_document(
     report = _sweep(stack, monkeypatch, older_than=0)
     assert report.documents == len(pending)
     assert report.objects == len(orphans)
+    assert report.usage == {"acme": 2}, "the quota counter is recounted from references"
     for doc_id in pending:
         assert acme.get(f"/v1/documents/{doc_id}").status_code == 404
     remaining = _objects(stack, "tenants/")

@@ -18,7 +18,13 @@ from depot import routes_documents, routes_ops
 from depot.aws import DependencyError
 from depot.governor import OverloadedError
 from depot.logs import get_logger
-from depot.middleware import HeadAsGet, RequestDeadline, RequestLimits, RequestObservability
+from depot.middleware import (
+    HeadAsGet,
+    RequestDeadline,
+    RequestLimits,
+    RequestObservability,
+    ResponseHeaders,
+)
 from depot.problems import (
     PROBLEM_JSON,
     dependency_unavailable,
@@ -80,7 +86,9 @@ def create_api(runtime: Runtime) -> FastAPI:
     api.mount(
         "/docs/assets", StaticFiles(directory=Path(str(routes_ops.DOCS_ASSETS))), "docs-assets"
     )
-    api.openapi = lambda: _openapi(api)  # type: ignore[method-assign]
+    api.openapi = lambda: _openapi(  # type: ignore[method-assign]
+        api, runtime.settings.max_content_bytes
+    )
     return api
 
 
@@ -88,7 +96,7 @@ def create_app(runtime: Runtime) -> ASGIApp:
     """The full stack, outermost first: tracing, observability, request limits, API."""
     settings = runtime.settings
     api = create_api(runtime)
-    bounded = RequestDeadline(HeadAsGet(api), settings.request_deadline_seconds)
+    bounded = RequestDeadline(HeadAsGet(ResponseHeaders(api)), settings.request_deadline_seconds)
     limited = RequestLimits(
         bounded, settings.max_header_bytes, settings.max_json_bytes, settings.body_timeout_seconds
     )
@@ -96,7 +104,7 @@ def create_app(runtime: Runtime) -> ASGIApp:
     return instrument_asgi(observed)
 
 
-def _openapi(api: FastAPI) -> dict[str, Any]:
+def _openapi(api: FastAPI, max_content_bytes: int) -> dict[str, Any]:
     """FastAPI's document, corrected to what the API really answers.
 
     Validation errors are 400 problem+json here (not FastAPI's 422 HTTPValidationError),
@@ -124,5 +132,57 @@ def _openapi(api: FastAPI) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    _state_the_whole_contract(schema, max_content_bytes)
     api.openapi_schema = schema
     return schema
+
+
+_RATELIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": "The tenant's quota policy (draft-ietf-httpapi-ratelimit-headers)",
+        "schema": {"type": "string", "maxLength": 128},
+    },
+    "RateLimit": {
+        "description": "Requests left in the tenant's budget and seconds until it refills",
+        "schema": {"type": "string", "maxLength": 128},
+    },
+}
+
+
+_RETRY_AFTER = {
+    "description": "Seconds to wait before retrying",
+    "schema": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 86400},
+}
+
+
+def _state_the_whole_contract(schema: dict[str, Any], max_content_bytes: int) -> None:
+    """What FastAPI cannot derive: the RateLimit fields every /v1 answer carries, the
+    largest content body, the servers and what the API is for."""
+    schema["info"]["description"] = (
+        "Multi-tenant document storage. Authenticate with `Authorization: Bearer <API key>`; "
+        "errors are RFC 9457 problem details."
+    )
+    schema["info"]["contact"] = {"name": "depot platform team", "url": "https://example.com"}
+    schema["servers"] = [
+        {
+            "url": "/",
+            "description": "The deployment serving this document: local, staging or production",
+            "x-internal": False,
+        }
+    ]
+    for path, path_item in schema.get("paths", {}).items():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                if path.startswith("/v1/") and status[0] in "24":
+                    response.setdefault("headers", {}).update(_RATELIMIT_HEADERS)
+                if status in ("429", "503"):
+                    response.setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
+                for media in response.get("content", {}).values():
+                    _bound_binary(media.get("schema", {}), max_content_bytes)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _bound_binary(media.get("schema", {}), max_content_bytes)
+
+
+def _bound_binary(media_schema: dict[str, Any], max_content_bytes: int) -> None:
+    if media_schema.get("format") == "binary":
+        media_schema["maxLength"] = max_content_bytes

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     upload_slots: int = Field(0, ge=0, le=10_000)  # 0: derived from the memory limit
     memory_limit_bytes: int | None = Field(None, ge=64 * 1024 * 1024)
     memory_reserved_bytes: int = Field(192 * 1024 * 1024, ge=0)
+    # Noisy neighbours (docs/adr/0008): per pod, per tenant. 0 switches the limit off.
+    tenant_rate_per_second: float = Field(200.0, ge=0, le=100_000)
+    tenant_burst: int = Field(400, ge=1, le=1_000_000)
+    tenant_quota_bytes: int = Field(0, ge=0)  # stored content per tenant; 0: unlimited
 
     drain_seconds: float = Field(5.0, ge=0, le=600)
     shutdown_timeout_seconds: float = Field(10.0, ge=0, le=600)

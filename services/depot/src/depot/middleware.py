@@ -247,3 +247,43 @@ class HeadAsGet:
         if scope["type"] == "http" and scope["method"] == "HEAD":
             scope = {**scope, "method": "GET", _HEAD: True}
         await self.app(scope, receive, send)
+
+
+EXTRA_HEADERS = "depot.extra_headers"
+
+
+def add_response_headers(scope: Scope, headers: dict[str, str]) -> None:
+    """Headers for this request's response, whichever route or error handler answers
+    (the RateLimit fields, docs/adr/0008)."""
+    holder = scope.get(EXTRA_HEADERS)
+    if holder is not None:
+        holder.update(headers)
+
+
+class ResponseHeaders:
+    """Adds what `add_response_headers` collected, unless the response set it itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra: dict[str, str] = {}
+        scope[EXTRA_HEADERS] = extra
+
+        async def send_with_extra(message: Message) -> None:
+            if message["type"] == "http.response.start" and extra:
+                present = {key.lower() for key, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *(
+                        (name.lower().encode(), value.encode())
+                        for name, value in extra.items()
+                        if name.lower().encode() not in present
+                    ),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_extra)

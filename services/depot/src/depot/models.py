@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -110,22 +110,44 @@ class DocumentPatch(BaseModel):
         return value if value is None else check_name(value)
 
 
+# Bounds the OpenAPI document states (OWASP API4: every string, integer and array
+# bounded); each holds by construction of what the service stores and returns.
+Timestamp = Annotated[datetime, WithJsonSchema({"type": "string", "format": "date-time",
+                                                "maxLength": 32})]  # fmt: skip
+Int64: dict[str, Any] = {"format": "int64"}
+MAX_VERSION = 2**53 - 1  # exact in every JSON number implementation
+MAX_SIZE = 5 * 1024**4  # S3's largest object; the configured limit is far below
+
+
 class Document(BaseModel):
-    id: str = Field(pattern=ULID_PATTERN, description="ULID: sortable by creation time")
-    name: str
-    content_type: str
-    size: int | None = Field(None, description="Bytes of content; null until uploaded")
-    sha256: str | None = Field(None, description="Hex SHA-256 of the content")
-    metadata: dict[str, str]
-    version: int = Field(ge=1, description="Incremented on every change; the ETag")
+    id: str = Field(
+        pattern=ULID_PATTERN, max_length=26, description="ULID: sortable by creation time"
+    )
+    name: DocumentName
+    content_type: ContentType
+    size: Annotated[int, Field(ge=0, le=MAX_SIZE, json_schema_extra=Int64)] | None = Field(
+        None, description="Bytes of content; null until uploaded"
+    )
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", max_length=64, description="Hex SHA-256 of the content"
+    )
+    metadata: Metadata
+    version: int = Field(
+        ge=1,
+        le=MAX_VERSION,
+        json_schema_extra=Int64,
+        description="Incremented on every change; the ETag",
+    )
     status: Literal["pending", "available"]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class DocumentPage(BaseModel):
-    items: list[Document]
-    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page")
+    items: list[Document] = Field(max_length=100)
+    next_cursor: str | None = Field(
+        None, max_length=256, description="Pass as `cursor` for the next page"
+    )
 
 
 class Liveness(BaseModel):
@@ -134,8 +156,8 @@ class Liveness(BaseModel):
 
 class DependencyStatus(BaseModel):
     up: bool
-    checked_at: datetime | None = None
-    error: str | None = None
+    checked_at: Timestamp | None = None
+    error: str | None = Field(None, max_length=64, description="The failure's outcome")
 
 
 class Readiness(BaseModel):

@@ -22,19 +22,32 @@ PROBLEM_JSON = "application/problem+json"
 log = get_logger("depot.problems")
 
 
+MAX_FIELD = 256
+MAX_MESSAGE = 1024
+MAX_DETAIL = 4096
+MAX_ERRORS = 50
+
+
 class FieldError(BaseModel):
-    field: str = Field(description="Where the problem is: `body.name`, `header.If-Match`, …")
-    message: str
+    field: str = Field(
+        max_length=MAX_FIELD,
+        description="Where the problem is: `body.name`, `header.If-Match`, …",
+    )
+    message: str = Field(max_length=MAX_MESSAGE)
+
+    @classmethod
+    def bounded(cls, field: str, message: str) -> FieldError:
+        return cls(field=field[:MAX_FIELD], message=message[:MAX_MESSAGE])
 
 
 class ProblemBody(BaseModel):
     """The JSON body of every error response."""
 
-    type: str = Field(description="A URI reference identifying the problem type")
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
+    type: str = Field(max_length=128, description="A URI reference identifying the problem type")
+    title: str = Field(max_length=128)
+    status: int = Field(ge=400, le=599, json_schema_extra={"format": "int32"})
+    detail: str | None = Field(None, max_length=MAX_DETAIL)
+    errors: list[FieldError] | None = Field(None, max_length=MAX_ERRORS)
 
 
 class Problem(Exception):  # noqa: N818 - it is a problem, rendered as problem+json
@@ -54,8 +67,8 @@ class Problem(Exception):  # noqa: N818 - it is a problem, rendered as problem+j
         self.status = status
         self.slug = slug
         self.title = title
-        self.detail = detail
-        self.errors = list(errors) if errors else None
+        self.detail = detail[:MAX_DETAIL] if detail else detail
+        self.errors = list(errors)[:MAX_ERRORS] if errors else None
         self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
@@ -83,7 +96,7 @@ def invalid(
         slug,
         "The request is invalid",
         message,
-        errors=[FieldError(field=field, message=message)],
+        errors=[FieldError.bounded(field, message)],
     )
 
 
@@ -129,8 +142,7 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):
         raise exc
     errors = [
-        FieldError(field=_field_from_loc(error["loc"]), message=error["msg"])
-        for error in exc.errors()
+        FieldError.bounded(_field_from_loc(error["loc"]), error["msg"]) for error in exc.errors()
     ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     return problem_response(

@@ -90,6 +90,10 @@ def pending_pk(doc_id: str) -> str:
     return f"PENDING#{int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % PENDING_SHARDS}"
 
 
+def _usage_key(tenant: str) -> dict[str, str]:
+    return {"pk": tenant_pk(tenant), "sk": "USAGE"}
+
+
 def utc_now() -> datetime:
     """Now, at the millisecond precision stored, so a response equals a later read."""
     now = datetime.now(UTC)
@@ -369,6 +373,41 @@ class DocumentRepository:
                 if not start:
                     break
 
+    async def usage(self, tenant: str) -> int:
+        """Bytes of content the tenant stores, as last counted (docs/adr/0008)."""
+        response = await self._aws.call(
+            "dynamodb",
+            "GetItem",
+            lambda: self._ddb.get_item(
+                TableName=self._table, Key=_serialize(_usage_key(tenant)), ConsistentRead=True
+            ),
+        )
+        item = response.get("Item")
+        return int(_deserialize(item).get("bytes", 0)) if item else 0
+
+    async def add_usage(self, tenant: str, delta: int) -> None:
+        await self._aws.call(
+            "dynamodb",
+            "UpdateItem",
+            lambda: self._ddb.update_item(
+                TableName=self._table,
+                Key=_serialize(_usage_key(tenant)),
+                UpdateExpression="ADD #bytes :delta",
+                ExpressionAttributeNames={"#bytes": "bytes"},
+                ExpressionAttributeValues=_serialize({":delta": delta}),
+            ),
+        )
+
+    async def set_usage(self, tenant: str, total: int) -> None:
+        """The reconciler's exact count replaces whatever drift the counter gathered."""
+        await self._aws.call(
+            "dynamodb",
+            "PutItem",
+            lambda: self._ddb.put_item(
+                TableName=self._table, Item=_serialize({**_usage_key(tenant), "bytes": total})
+            ),
+        )
+
     async def probe(self) -> None:
         """A cheap data-plane read (0.5 RCU) that proves the table answers."""
         await self._aws.call(
@@ -451,7 +490,9 @@ class IdempotencyStore:
                 raise
             record = await self.get(tenant, idempotency_key, now)
             return record is not None and record.owner == owner and record.state == "in_flight"
-        except DependencyError:
+        except DependencyError as exc:
+            if exc.outcome in ("timeout", "unreachable"):
+                raise  # unanswered: a re-read would wait as long again (ADR 0006)
             # Unknown outcome: our put may have landed. Re-read; if it did, we hold the key.
             record = await self.get(tenant, idempotency_key, now)
             if record is not None and record.owner == owner and record.state == "in_flight":

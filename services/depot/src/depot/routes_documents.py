@@ -28,7 +28,7 @@ from depot.http_helpers import (
     parse_content_digest,
 )
 from depot.keys import Principal
-from depot.middleware import body_timeout_problem, is_head
+from depot.middleware import add_response_headers, body_timeout_problem, is_head
 from depot.models import (
     ULID_PATTERN,
     Document,
@@ -50,12 +50,13 @@ from depot.service.documents import (
     DocumentNotFoundError,
     IdempotencyInFlightError,
     IdempotencyKeyReusedError,
+    QuotaExceededError,
     StaleDocumentError,
 )
 from depot.storage import ContentTooLargeError, DigestMismatchError
 
 bearer = HTTPBearer(auto_error=False, description="An API key issued by `depot keys issue`.")
-DocId = Annotated[str, Path(pattern=ULID_PATTERN, description="Document id (ULID)")]
+DocId = Annotated[str, Path(pattern=ULID_PATTERN, max_length=26, description="Document id (ULID)")]
 IfMatch = Annotated[str | None, Header(max_length=512, description="The document's ETag")]
 IfNoneMatch = Annotated[
     str | None, Header(max_length=512, description="ETags the client holds (304 on a match)")
@@ -85,6 +86,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def authenticated(
+    request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
@@ -100,6 +102,21 @@ async def authenticated(
             headers={"WWW-Authenticate": 'Bearer realm="depot"'},
         )
     structlog.contextvars.bind_contextvars(tenant=principal.tenant)
+    limiter = runtime.rate_limiter
+    if limiter.enabled:
+        decision = limiter.take(principal.tenant)
+        add_response_headers(request.scope, limiter.headers(decision))
+        if not decision.allowed:
+            raise Problem(
+                429,
+                "rate-limited",
+                "Too many requests",
+                "This tenant's request rate is above its limit; retry after the delay given.",
+                headers={
+                    "Retry-After": str(decision.reset_seconds),
+                    **limiter.headers(decision),
+                },
+            )
     return principal
 
 
@@ -123,7 +140,7 @@ def json_body(*media_types: str) -> Any:
 router = APIRouter(
     prefix="/v1/documents",
     tags=["documents"],
-    responses=_problems(400, 401, 503),
+    responses=_problems(400, 401, 429, 500, 503),
 )
 
 
@@ -144,7 +161,7 @@ async def _load(runtime: Runtime, principal: Principal, doc_id: str) -> StoredDo
     "",
     status_code=201,
     response_model=Document,
-    responses=_problems(409, 413, 415, 422),
+    responses=_problems(408, 409, 413, 415, 422),
     dependencies=[json_body("application/json")],
 )
 async def create_document(
@@ -192,7 +209,9 @@ async def create_document(
 async def list_documents(
     runtime: RuntimeDep,
     principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
+    limit: Annotated[
+        int, Query(ge=1, le=100, description="Page size", json_schema_extra={"format": "int32"})
+    ] = 20,
     cursor: Annotated[str | None, Query(max_length=256, description="From `next_cursor`")] = None,
 ) -> DocumentPage:
     """The caller's documents, newest first."""
@@ -227,7 +246,7 @@ async def get_document(
 @router.patch(
     "/{doc_id}",
     response_model=Document,
-    responses=_problems(404, 412, 413, 415, 428),
+    responses=_problems(404, 408, 412, 413, 415, 428),
     dependencies=[json_body("application/merge-patch+json", "application/json")],
     openapi_extra={
         "requestBody": {
@@ -352,9 +371,18 @@ async def put_content(
                 declared_size_fits,
                 chunks_within(request.stream(), settings.body_timeout_seconds),
                 expected,
+                _declared_length(request),
             )
     except ContentTooLargeError:
         raise _content_too_large(settings.max_content_bytes) from None
+    except QuotaExceededError as exc:
+        raise Problem(
+            413,
+            "quota-exceeded",
+            "Storage quota exceeded",
+            f"This tenant stores {exc.used} of its {exc.quota} bytes; this content does not "
+            "fit. Delete documents or ask for a larger quota.",
+        ) from None
     except DigestMismatchError as exc:
         raise invalid(
             "header.Content-Digest", f"the body's sha-256 is {exc}, not the one declared"
@@ -367,6 +395,11 @@ async def put_content(
     if outcome.created:
         response.headers["Location"] = f"/v1/documents/{doc_id}/content"
     return response
+
+
+def _declared_length(request: Request) -> int | None:
+    declared = request.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
 
 
 def _content_too_large(limit: int) -> Problem:

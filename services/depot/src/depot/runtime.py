@@ -14,6 +14,7 @@ from depot.governor import UploadSlots, memory_limit_bytes, upload_slots
 from depot.health import DependencyMonitor, Lifecycle
 from depot.keystore import KeyStore
 from depot.metrics import Metrics, create_metrics
+from depot.ratelimit import TenantRateLimiter
 from depot.repository import DocumentRepository, IdempotencyStore
 from depot.service.documents import DocumentService
 from depot.storage import ContentStore
@@ -30,6 +31,7 @@ class Runtime:
     content: ContentStore
     service: DocumentService
     uploads: UploadSlots
+    rate_limiter: TenantRateLimiter
     lifecycle: Lifecycle
     dependencies: DependencyMonitor
 
@@ -66,7 +68,8 @@ def build_runtime(settings: Settings) -> Runtime:
         documents=documents,
         idempotency=idempotency,
         content=content,
-        service=DocumentService(documents, idempotency, content),
+        service=DocumentService(documents, idempotency, content, settings.tenant_quota_bytes),
+        rate_limiter=TenantRateLimiter(settings.tenant_rate_per_second, settings.tenant_burst),
         uploads=UploadSlots(
             upload_slots(
                 settings.upload_slots,

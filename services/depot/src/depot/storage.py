@@ -84,7 +84,6 @@ class ContentStore:
                 size += len(chunk)
                 if size > self._max_bytes:
                     raise ContentTooLargeError(size)
-                digest.update(chunk)
                 buffer += chunk
                 while len(buffer) >= self._part_bytes:
                     if upload_id is None:
@@ -92,7 +91,13 @@ class ContentStore:
                     with memoryview(buffer) as view:  # one copy, not two (slice + bytes)
                         part = bytes(view[: self._part_bytes])
                     del buffer[: self._part_bytes]
-                    parts.append(await self._upload_part(key, upload_id, len(parts) + 1, part))
+                    parts.append(
+                        await self._upload_part(key, upload_id, len(parts) + 1, part, digest)
+                    )
+            if buffer:
+                # Hashed in a worker like the parts: hashlib releases the GIL on large
+                # buffers, so the event loop keeps serving other requests meanwhile.
+                await self._aws.run(lambda: digest.update(buffer))
             if expected_sha256 is not None and digest.digest() != expected_sha256:
                 raise DigestMismatchError(digest.hexdigest())
             if upload_id is None:
@@ -140,15 +145,16 @@ class ContentStore:
         return str(response["UploadId"])
 
     async def _upload_part(
-        self, key: str, upload_id: str, number: int, body: bytes
+        self, key: str, upload_id: str, number: int, body: bytes, digest: Any = None
     ) -> dict[str, Any]:
-        response = await self._aws.call(
-            "s3",
-            "UploadPart",
-            lambda: self._s3.upload_part(
+        def send() -> Any:
+            if digest is not None:  # the running digest, in order, off the event loop
+                digest.update(body)
+            return self._s3.upload_part(
                 Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
-            ),
-        )
+            )
+
+        response = await self._aws.call("s3", "UploadPart", send)
         return {"PartNumber": number, "ETag": response["ETag"]}
 
     async def _complete(self, key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:

@@ -6,7 +6,8 @@ tokens), run by `depot sweep` (the chart schedules it as a CronJob):
 1. Documents still `pending` (no upload ever committed) older than the age limit are
    deleted, each conditionally on the version read, so a commit that lands meanwhile wins.
 2. Every content object older than the same age limit that no document references
-   (`content_key`) is deleted. This is the only place content is deleted on doubt:
+   (`content_key`) is deleted; the bytes referenced per tenant are recounted into the
+   storage quota's counter. This is the only place content is deleted on doubt:
    request paths leave an object behind whenever a commit's outcome is uncertain, and
    uploads replaced by a later commit, deleted documents whose object removal failed,
    and pass 1's documents all end here.
@@ -20,7 +21,7 @@ older than the limit that nothing references can no longer become referenced.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ulid import ULID
@@ -40,6 +41,7 @@ class SweepReport:
     documents: int = 0
     objects: int = 0
     kept_objects: int = 0
+    usage: dict[str, int] = field(default_factory=dict)  # bytes referenced per tenant
 
 
 def cutoff_id(older_than_seconds: float, now: float | None = None) -> str:
@@ -61,6 +63,10 @@ async def sweep(runtime: Runtime, older_than_seconds: float) -> SweepReport:
     started = time.time()
     await _sweep_pending(runtime, cutoff_id(older_than_seconds, started), report)
     await _sweep_unreferenced(runtime, started - older_than_seconds, report)
+    # The storage quota's counters, recounted from what the table references
+    # (docs/adr/0008): whatever a lost update left them off by is corrected here.
+    for tenant, total in report.usage.items():
+        await runtime.documents.set_usage(tenant, total)
     return report
 
 
@@ -95,6 +101,7 @@ async def _sweep_unreferenced(runtime: Runtime, before: float, report: SweepRepo
         document = seen[owner]
         if document is not None and document.content_key == key:
             report.kept_objects += 1
+            report.usage[owner[0]] = report.usage.get(owner[0], 0) + (document.size or 0)
             continue
         await content.delete(key)
         report.objects += 1

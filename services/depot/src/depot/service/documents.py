@@ -40,6 +40,15 @@ class IdempotencyInFlightError(Exception):
     """Another request holds this Idempotency-Key and has not finished."""
 
 
+class QuotaExceededError(Exception):
+    """Storing this content would take the tenant past its storage quota."""
+
+    def __init__(self, used: int, quota: int) -> None:
+        super().__init__(f"{used} of {quota} bytes used")
+        self.used = used
+        self.quota = quota
+
+
 class IdempotencyKeyReusedError(Exception):
     """The Idempotency-Key was used before with a different request body."""
 
@@ -58,11 +67,16 @@ class ContentOutcome:
 
 class DocumentService:
     def __init__(
-        self, documents: DocumentRepository, idempotency: IdempotencyStore, content: ContentStore
+        self,
+        documents: DocumentRepository,
+        idempotency: IdempotencyStore,
+        content: ContentStore,
+        quota_bytes: int = 0,
     ) -> None:
         self.documents = documents
         self.idempotency = idempotency
         self.content = content
+        self.quota_bytes = quota_bytes  # per tenant; 0: unlimited
 
     async def load(self, tenant: str, doc_id: str) -> StoredDocument:
         document = await self.documents.get(tenant, doc_id)
@@ -107,6 +121,8 @@ class DocumentService:
         try:
             await self.documents.create(document, completes)
         except (CreateConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise  # the claim stays in flight until its lease ends; see _unanswered
             # Uncertain or refused: the id is fresh, so if it is stored, the write was ours.
             stored = await self.documents.get(tenant, document.id)
             if stored is not None:
@@ -157,6 +173,8 @@ class DocumentService:
         try:
             return await self.documents.update_metadata(current, name, metadata, utc_now())
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise
             after = await self.documents.get(tenant, doc_id)
             if (
                 after is not None
@@ -179,10 +197,18 @@ class DocumentService:
         before_upload: Callable[[], None],
         chunks: AsyncIterator[bytes],
         expected_sha256: bytes | None,
+        declared_bytes: int | None = None,
     ) -> ContentOutcome:
         current = await self.load(tenant, doc_id)
         precondition(current)
         before_upload()
+        if self.quota_bytes:
+            # A soft quota (docs/adr/0008): checked before the body is read, counted after
+            # each confirmed commit and delete, recounted exactly by the reconciler.
+            used = await self.documents.usage(tenant)
+            incoming = declared_bytes or 0
+            if used - (current.size or 0) + incoming > self.quota_bytes or used > self.quota_bytes:
+                raise QuotaExceededError(used, self.quota_bytes)
         stored = await self.content.upload(
             self.content.new_key(tenant, doc_id), chunks, current.content_type, expected_sha256
         )
@@ -191,6 +217,8 @@ class DocumentService:
                 current, stored.size, stored.sha256, stored.key, utc_now()
             )
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise  # our object stays; the reconciler removes it if nothing points at it
             after = await self.documents.get(tenant, doc_id)
             if after is not None and after.content_key == stored.key:
                 updated = after  # committed by an attempt whose answer was lost
@@ -206,7 +234,14 @@ class DocumentService:
         if current.content_key and current.content_key != updated.content_key:
             # Unreferenced since the commit; if this fails the reconciler removes it.
             await self.content.delete_quietly(current.content_key)
+        await self._count(tenant, (updated.size or 0) - (current.size or 0))
         return ContentOutcome(updated, created=current.status == "pending")
+
+    async def _count(self, tenant: str, delta: int) -> None:
+        """Best effort: a missed update is corrected by the reconciler's recount."""
+        if delta:
+            with anyio.CancelScope(shield=True), contextlib.suppress(DependencyError, ClientError):
+                await self.documents.add_usage(tenant, delta)
 
     # -- delete ---------------------------------------------------------------------------
 
@@ -218,11 +253,13 @@ class DocumentService:
         if precondition is not None:
             precondition(current)
             expected = current.version
-        content_key = current.content_key
+        content_key, size = current.content_key, current.size
         try:
             deleted = await self.documents.delete(tenant, doc_id, expected)
-            content_key = deleted.content_key
+            content_key, size = deleted.content_key, deleted.size
         except (VersionConflictError, DependencyError) as exc:
+            if _unanswered(exc):
+                raise
             after = await self.documents.get(tenant, doc_id)
             if after is not None:
                 if isinstance(exc, VersionConflictError):
@@ -231,6 +268,15 @@ class DocumentService:
             # Gone: deleted by this request (an attempt whose answer was lost) or another.
         if content_key:
             await self.content.delete_quietly(content_key)
+        await self._count(tenant, -(size or 0))
+
+
+def _unanswered(exc: BaseException) -> bool:
+    """The backend did not answer at all (timed out, unreachable, circuit open): a
+    re-read now would wait as long again and past the request's time bound. The outcome
+    is then left to the client's retry, which meets the same rules, and to the reconciler;
+    nothing is deleted meanwhile."""
+    return isinstance(exc, DependencyError) and exc.outcome in ("timeout", "unreachable")
 
 
 async def _shielded(cleanup: Any) -> None:
