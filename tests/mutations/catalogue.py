@@ -107,7 +107,10 @@ def _parse(entry: object, index: int) -> Mutation:
 
 def load(path: Path = CATALOGUE) -> list[Mutation]:
     """Every mutation of the data file; raises CatalogueError naming the field to fix."""
-    data = yaml.safe_load(path.read_text())
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise CatalogueError(f"{path.name} is not valid YAML ({error}); quote the value") from error
     if not isinstance(data, dict) or not isinstance(data.get("mutations"), list):
         raise CatalogueError(f"{path.name}: expected a top-level 'mutations:' list")
     mutations = [_parse(entry, i) for i, entry in enumerate(data["mutations"], start=1)]

@@ -166,38 +166,62 @@ def _split(tests: tuple[str, ...], parts: int) -> list[tuple[str, ...]]:
 
 
 def _covers(spec: str, failed: str) -> bool:
-    """Does the cited node id `spec` include the failed node id `failed`?"""
-    base = failed.split("[", 1)[0]
-    return (
-        failed == spec
-        or base == spec
-        or failed.startswith(spec + "::")
-        or ("::" not in spec and failed.split("::", 1)[0] == spec)
-    )
+    """Does the cited node id `spec` include the failed node id (or file) `failed`?"""
+    spec_file, failed_file = spec.split("::", 1)[0], failed.split("::", 1)[0]
+    if "::" not in failed:  # a file that failed to import breaks every test in it
+        return spec_file == failed_file
+    if "::" not in spec:
+        return spec_file == failed_file
+    return failed == spec or failed.split("[", 1)[0] == spec or failed.startswith(spec + "::")
+
+
+def _broken(pool: Pool, tests: tuple[str, ...], bound: int) -> list[str]:
+    """Cited tests that fail unmutated. A run that names no failure (a node id that does
+    not exist, an internal error) is split until each culprit is named."""
+    result = pool.baseline(tests, bound)
+    if result.returncode == _PASSED:
+        return []
+    failed = _FAILED_LINE.findall(result.output)
+    if result.returncode == _FAILED and failed:
+        return list(failed)
+    if len(tests) > 1:
+        return [name for test in tests for name in _broken(pool, (test,), bound)]
+    print(f"baseline of {tests[0]} failed (exit {result.returncode}):\n{_tail(result.output)}")
+    return [tests[0]]
 
 
 def run(mutations: Sequence[Mutation], jobs: int, source: Path = ROOT) -> list[Outcome]:
-    runnable = [m for m in mutations if m.pending is None]
+    """Stale mutations first (they fail without running), then the unmutated baseline of
+    every cited test (a test that already fails is no kill), then each mutation."""
     outcomes: list[Outcome] = []
+    runnable: list[Mutation] = []
+    for mutation in mutations:
+        if mutation.pending is not None:
+            continue
+        problem = staleness(mutation, source)
+        if problem:
+            outcomes.append(Outcome(mutation, "stale", 0.0, problem))
+            _print(outcomes[-1])
+        else:
+            runnable.append(mutation)
+    if not runnable:
+        return outcomes
     with tempfile.TemporaryDirectory(prefix="mutations-") as tmp:
         pool = Pool(source, Path(tmp), jobs)
-        # Unmutated first: a test that already fails would otherwise count as a kill.
         chunks = [chunk for group in _baseline_groups(runnable) for chunk in _split(group, jobs)]
         bound = sum(m.timeout for m in runnable)
         with ThreadPoolExecutor(max_workers=jobs) as executor:
-            baselines = list(executor.map(lambda c: (c, pool.baseline(c, bound)), chunks))
-        broken: list[str] = []
-        for chunk, result in baselines:
-            if result.returncode == _PASSED:
-                continue
-            failed = _FAILED_LINE.findall(result.output)
-            broken.extend(failed or list(chunk))
-            print(f"baseline failed (exit {result.returncode}):\n{_tail(result.output)}")
+            broken = [
+                name
+                for names in executor.map(lambda c: _broken(pool, c, bound), chunks)
+                for name in names
+            ]
         todo: list[Mutation] = []
         for mutation in runnable:
             hit = [f for f in broken if any(_covers(t, f) for t in mutation.tests)]
             if hit:
                 outcomes.append(Outcome(mutation, "baseline-failed", 0.0, hit[0]))
+                _print(outcomes[-1])
             else:
                 todo.append(mutation)
         with ThreadPoolExecutor(max_workers=jobs) as executor:
@@ -252,18 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (not args.speed or m.speed == args.speed or m.pending)
         and (not args.only or m.id in args.only)
     ]
-    # Stale ones fail before anything runs: they are cheap to find and the loudest news.
-    stale = [
-        Outcome(m, "stale", 0.0, p)
-        for m in chosen
-        if m.pending is None
-        if (p := staleness(m, ROOT))
-    ]
-    for outcome in stale:
-        _print(outcome)
-    stale_ids = {o.mutation.id for o in stale}
     start = time.monotonic()
-    outcomes = stale + run([m for m in chosen if m.id not in stale_ids], args.jobs)
+    outcomes = run(chosen, args.jobs)
     pending = sorted({(r, m.pending) for m in chosen if m.pending for r in m.rows})
     for row, reason in pending:
         print(f"PENDING         row {row}: {reason}")
