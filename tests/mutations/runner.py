@@ -183,6 +183,7 @@ def _broken(pool: Pool, tests: tuple[str, ...], bound: int) -> list[str]:
         return []
     failed = _FAILED_LINE.findall(result.output)
     if result.returncode == _FAILED and failed:
+        print(f"baseline: {len(failed)} cited tests fail unmutated:\n{_tail(result.output, 40)}")
         return list(failed)
     if len(tests) > 1:
         return [name for test in tests for name in _broken(pool, (test,), bound)]
