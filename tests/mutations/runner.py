@@ -63,7 +63,7 @@ def _environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def _command(copy: Path, tests: Sequence[str]) -> tuple[list[str], Path]:
+def _command(copy: Path, tests: Sequence[str], first_failure: bool) -> tuple[list[str], Path]:
     """pytest for `tests`; a service's own tests run in that service's environment."""
     service = {t.split("/tests/", 1)[0] for t in tests if t.startswith("services/")}
     if service:
@@ -74,14 +74,17 @@ def _command(copy: Path, tests: Sequence[str]) -> tuple[list[str], Path]:
         ids = [str(Path(t).relative_to(home.relative_to(copy))) for t in tests]
     else:
         home, python, ids = copy, Path(sys.executable), list(tests)
-    # -x: the first failure is the kill; no cache: copies are shared between mutations.
-    args = [str(python), "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider"]
+    # -x for a mutation: its first failure is the kill. Never for the baseline: every
+    # failing test must be named there, or the ones after the first would count as kills.
+    # No cache: copies are shared between mutations.
+    stop = ["-x"] if first_failure else []
+    args = [str(python), "-m", "pytest", *stop, "-q", "-rfE", "-p", "no:cacheprovider"]
     return [*args, "-o", "addopts=--strict-markers", *ids], home
 
 
-def run_tests(copy: Path, tests: Sequence[str], timeout: int) -> Run:
+def run_tests(copy: Path, tests: Sequence[str], timeout: int, first_failure: bool = True) -> Run:
     """Run `tests` in `copy`; the whole process group is killed at the time bound."""
-    command, cwd = _command(copy, tests)
+    command, cwd = _command(copy, tests, first_failure)
     start = time.monotonic()
     process = subprocess.Popen(
         command,
@@ -140,7 +143,7 @@ class Pool:
     def baseline(self, tests: Sequence[str], timeout: int) -> Run:
         copy = self.copies.get()
         try:
-            return run_tests(copy, tests, timeout)
+            return run_tests(copy, tests, timeout, first_failure=False)
         finally:
             self.copies.put(copy)
 

@@ -81,6 +81,21 @@ def test_a_failing_baseline_is_not_counted_as_a_kill(repo: Path) -> None:
     assert verdicts(outcomes) == {"would-kill": "baseline-failed"}
 
 
+def test_every_test_failing_unmutated_is_named_not_only_the_first(repo: Path) -> None:
+    (repo / "test_app.py").write_text(
+        TESTS.replace("not allowed(4)", "allowed(4)").replace("allowed(0)", "not allowed(0)")
+    )
+    outcomes = runner.run(
+        [
+            mutation("first", "LIMIT = 3", "LIMIT = 2", ["test_app.py::test_limit"]),
+            mutation("second", "LIMIT = 3", "LIMIT = -1", ["test_app.py::test_anything"]),
+        ],
+        jobs=1,
+        source=repo,
+    )
+    assert verdicts(outcomes) == {"first": "baseline-failed", "second": "baseline-failed"}
+
+
 def test_the_copy_holds_untracked_files_and_the_copy_is_what_runs(repo: Path) -> None:
     # The test reads a file that exists only untracked: committed-only copies would miss it.
     (repo / "test_app.py").write_text(
