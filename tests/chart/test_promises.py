@@ -139,6 +139,22 @@ def test_pdb_uses_max_unavailable_below_the_replica_floor(render: Renderer, comb
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_ha_autoscaler_doubles_within_a_minute_and_has_room_to_grow(
+    render: Renderer, env: str
+) -> None:
+    # A traffic spike is met by scaling out at once (no stabilisation, at least +100 % a
+    # minute) up to a ceiling well above the floor; a timid policy passed every other check.
+    spec = one(render(Combo(env, "ha")), "ScaledObject")["spec"]
+    up = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleUp"]
+    assert up["stabilizationWindowSeconds"] == 0
+    assert any(
+        p["type"] == "Percent" and p["value"] >= 100 and p["periodSeconds"] <= 60
+        for p in up["policies"]
+    ), up["policies"]
+    assert spec["maxReplicaCount"] >= 2 * spec["minReplicaCount"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_autoscaling_uses_cpu_and_the_request_rate_of_this_service(
     render: Renderer, env: str
 ) -> None:

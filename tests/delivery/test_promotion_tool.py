@@ -221,3 +221,33 @@ def test_promoting_the_real_environment_files_changes_two_lines_and_still_render
     rendered = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert rendered.returncode == 0, rendered.stderr
     assert f"@{dev_image['image']['digest']}" in rendered.stdout
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["profile: ha\nimage:\n  tag: v1.0.0", "profile: ha"],
+    ids=["keys-inserted", "block-appended"],
+)
+def test_bump_edits_a_file_without_a_final_newline(repo: Path, before: str) -> None:
+    # Not every editor ends a file with a newline: an inserted key or an appended image
+    # block must still start on its own line (mutation testing found no case of this).
+    path = repo / "gitops/environments/prod/depot.yaml"
+    path.write_text(before)
+    code, output = run(
+        repo, "bump", "--service", "depot", "--env", "prod", "--tag", "v1.0.1", "--digest",
+        DEV_DIGEST,
+    )  # fmt: skip
+    assert code == 0 and "updated" in output, output
+    assert path.read_text() == f"profile: ha\nimage:\n  tag: v1.0.1\n  digest: {DEV_DIGEST}\n"
+
+
+def test_bump_refuses_a_flow_style_image_it_would_have_to_reformat(repo: Path) -> None:
+    path = repo / "gitops/environments/prod/depot.yaml"
+    before = f"image: {{tag: v1.0.0, digest: {DEV_DIGEST}}}\n"
+    path.write_text(before)
+    code, output = run(
+        repo, "bump", "--service", "depot", "--env", "prod", "--tag", "v1.0.1", "--digest",
+        DEV_DIGEST,
+    )  # fmt: skip
+    assert code == 2 and "image must be a block mapping" in " ".join(output.split())
+    assert path.read_text() == before

@@ -175,7 +175,10 @@ def test_release_pushes_multi_arch_signed_with_oidc_and_opens_a_dev_pr() -> None
 def test_terraform_applies_only_behind_environments() -> None:
     root = load(WORKFLOWS / "terraform-root.yml")
     environment = root["jobs"]["terraform"]["environment"]
-    assert "infra-{0}" in environment and "infra-{0}-plan" in environment
+    # The apply environment (with reviewers) exactly, not merely a name containing it:
+    # "infra-{0}-plan" alone would contain "infra-{0}" yet have no reviewers.
+    assert "inputs.mode == 'apply' && format('infra-{0}', inputs.root)" in environment
+    assert "format('infra-{0}-plan', inputs.root)" in environment
     terraform = load(WORKFLOWS / "terraform.yml")
     assert terraform["on"]["pull_request"]["paths"][0] == "infra/**"
     applies = [j for j in terraform["jobs"].values() if j.get("with", {}).get("mode") == "apply"]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mutations import catalogue
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 TABLE = README.split("## Traceability", 1)[1].split("\n## ", 1)[0]
@@ -71,4 +73,103 @@ def test_every_relative_link_resolves(link: str) -> None:
 def test_a_missing_test_would_be_caught() -> None:
     assert not re.search(
         r"^def test_no_such_thing\b", _resolve("chart/test_promises.py").read_text()
+    )
+
+
+# --- Every row is proven by a mutation (docs/mutations.yaml, issue 17) -----------------
+#
+# A cited test only proves its row if it fails when the row's implementation breaks.
+# docs/mutations.yaml holds, per row, realistic breaking changes and the cited tests that
+# must fail; `make test-mutations` applies them. Here: every row has one, and each names
+# tests its row cites.
+
+MUTATIONS = catalogue.load()
+
+# Rows whose only mutations are pending (their implementation is being moved). This set
+# may only shrink: a row that gets a runnable mutation must leave it, and no row may join.
+PENDING_ROWS = {1, 4, 5, 22, 24, 28}
+
+
+def _rows() -> dict[int, str]:
+    rows: dict[int, str] = {}
+    for line in TABLE.splitlines():
+        match = re.match(r"^\|\s*(\d+)\s*\|", line)
+        if match:
+            rows[int(match.group(1))] = line
+    return rows
+
+
+ROWS = _rows()
+
+
+def _cited_paths(row: str) -> set[str]:
+    """Test files and folders a row cites, relative to the repository root."""
+    paths = {
+        _resolve(match.group(1)).relative_to(ROOT).as_posix()
+        for match in _CITATION.finditer(row)
+        if match.group(1)
+    }
+    folders = {f"tests/{d}" for d in re.findall(r"`([\w-]+)/`", row)}
+    return paths | folders
+
+
+def rows_without_mutation(rows: set[int], mutations: list[catalogue.Mutation]) -> set[int]:
+    return rows - {row for m in mutations for row in m.rows}
+
+
+def pending_rows(mutations: list[catalogue.Mutation]) -> set[int]:
+    runnable = {row for m in mutations if m.pending is None for row in m.rows}
+    return {row for m in mutations if m.pending for row in m.rows} - runnable
+
+
+def test_the_table_has_numbered_rows() -> None:
+    assert len(ROWS) >= 50
+
+
+def test_every_row_has_a_mutation() -> None:
+    missing = rows_without_mutation(set(ROWS), MUTATIONS)
+    assert not missing, (
+        f"rows {sorted(missing)} have no mutation: add to docs/mutations.yaml a breaking "
+        "change of each row's implementation and the cited tests that must fail"
+    )
+
+
+def test_a_row_without_a_mutation_is_caught() -> None:
+    some = MUTATIONS[0].rows[0]
+    without = [m for m in MUTATIONS if some not in m.rows]
+    assert rows_without_mutation({some}, MUTATIONS) == set()
+    assert rows_without_mutation({some}, without) == {some}
+
+
+def test_mutations_name_rows_of_the_table() -> None:
+    unknown = {m.id: r for m in MUTATIONS for r in m.rows if r not in ROWS}
+    assert not unknown, f"mutations name rows the table lacks: {unknown}"
+
+
+def test_pending_rows_only_shrink() -> None:
+    pending = pending_rows(MUTATIONS)
+    print(f"rows with pending mutations only: {sorted(pending)}")
+    assert not pending - PENDING_ROWS, (
+        f"rows {sorted(pending - PENDING_ROWS)} became pending: give them a runnable mutation"
+    )
+    assert not PENDING_ROWS - pending, (
+        f"rows {sorted(PENDING_ROWS - pending)} have runnable mutations now: remove them "
+        "from PENDING_ROWS"
+    )
+
+
+@pytest.mark.parametrize("mutation", [m for m in MUTATIONS if m.pending is None], ids=lambda m: m.id)
+def test_each_mutation_runs_tests_its_rows_cite(mutation: catalogue.Mutation) -> None:
+    cited = set().union(*(_cited_paths(ROWS.get(r, "")) for r in mutation.rows))
+    files = {t.split("::", 1)[0] for t in mutation.tests}
+    assert any(f == c or f.startswith(c + "/") for f in files for c in cited), (
+        f"mutation {mutation.id}: none of {sorted(files)} is cited by rows {mutation.rows}"
+    )
+
+
+@pytest.mark.parametrize("mutation", [m for m in MUTATIONS if m.pending is None], ids=lambda m: m.id)
+def test_each_mutation_still_applies(mutation: catalogue.Mutation) -> None:
+    problem = catalogue.staleness(mutation, ROOT)
+    assert problem is None, (
+        f"mutation {mutation.id} is stale: {problem}; update docs/mutations.yaml"
     )

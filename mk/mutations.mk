@@ -1,0 +1,22 @@
+# Promise mutations (docs/mutations.yaml): each traceability row's implementation broken
+# on purpose in a copy of the repository; the row's cited tests must fail. The quick ones
+# (seconds each) run in `make test`; the slow ones (Terraform applies, live stacks) have
+# their own target that CI runs too. docs/adr/0070-promise-mutations.md says why.
+TEST_TARGETS += test-mutations
+LINT_TARGETS += lint-mutations
+MUTATION_JOBS ?= 2
+
+.PHONY: lint-mutations test-mutations test-mutations-slow
+lint-mutations: ## ruff and mypy --strict on the mutation runner.
+	uv run --frozen ruff check tests/mutations
+	uv run --frozen ruff format --check tests/mutations
+	uv run --frozen mypy --strict --ignore-missing-imports tests/mutations
+
+test-mutations: ## The runner's own tests, then every quick promise mutation must be killed.
+	$(PYTEST) tests/mutations --junitxml=$(REPORTS)/mutations-runner.xml
+	uv run --frozen --project $(CURDIR) python -m tests.mutations.runner --speed quick \
+	  --jobs $(MUTATION_JOBS) --junit $(REPORTS)/mutations-quick.xml
+
+test-mutations-slow: ## Slow promise mutations (Terraform applies on moto, live stacks).
+	uv run --frozen --project $(CURDIR) python -m tests.mutations.runner --speed slow \
+	  --jobs 1 --junit $(REPORTS)/mutations-slow.xml
