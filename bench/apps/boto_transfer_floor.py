@@ -32,7 +32,10 @@ def main() -> None:
         region_name="eu-west-1",
         connect_timeout=1.0,
         read_timeout=30.0,
-        retries={"mode": "standard", "total_max_attempts": 2},
+        # More attempts than the service's 2: the serialised emulator drops some
+        # connections under many concurrent bodies, and a floor that crashes measures
+        # nothing. A retry only adds time, so this can only flatter depot, never the floor.
+        retries={"mode": "standard", "total_max_attempts": 5},
         max_pool_connections=max(32, concurrency),
         s3={"addressing_style": "path"},
     )
