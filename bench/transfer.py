@@ -148,15 +148,15 @@ def table(transfer: dict[str, Any]) -> list[str]:
         f"{transfer['part_mib']:.0f} MiB parts; prod memory limit's upload slots)",
         "",
         "| at once | depot up MiB/s | floor up | depot down MiB/s | floor down "
-        "| depot peak RSS MiB | floor peak RSS | stored | refused 503 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| depot peak RSS MiB | floor peak RSS | stored | refused 503 | floor failed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for level in transfer["levels"]:
         d, f = level["depot"], level["boto3_floor"]
         lines.append(
             f"| {d['concurrency']} | {d['upload_mib_s']} | {f['upload_mib_s']} "
             f"| {d['download_mib_s']} | {f['download_mib_s']} | {d['peak_rss_mib']} "
-            f"| {f['peak_rss_mib']} | {d['stored']} | {d['refused_503']} |"
+            f"| {f['peak_rss_mib']} | {d['stored']} | {d['refused_503']} | {f['failed']} |"
         )
     return lines
 
