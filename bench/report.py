@@ -71,7 +71,9 @@ def metadata_get_vs_floor(results: dict[str, Any]) -> float:
     """Service CPU of one metadata GET over the client CPU of one bare boto3 GetItem."""
     get = _point(results["depot"]["GET /v1/documents/{id}"], SIZING_CONNECTIONS)
     floor = results["boto3_getitem_floor"]["cpu_ms_per_call"]
-    return round(get["server_cpu_ms_per_request"] / floor, 2) if floor else 0.0
+    if get["errors"] or not floor:
+        return 0.0  # failed answers are cheap: a ratio from them would flatter the service
+    return round(get["server_cpu_ms_per_request"] / floor, 2)
 
 
 def verdicts(results: dict[str, Any], targets: dict[str, float]) -> dict[str, Any]:

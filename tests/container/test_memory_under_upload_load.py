@@ -28,7 +28,10 @@ METADATA_P99_SECONDS = 5.0
 # The emulator, not S3, is the slow part under this storm: a generous read timeout keeps
 # its slowness from turning uploads into 503 dependency-unavailable, so the test is about
 # memory and upload slots.
-EMULATOR_PATIENCE = {"DEPOT_AWS_READ_TIMEOUT_SECONDS": "30"}
+EMULATOR_PATIENCE = {
+    "DEPOT_AWS_READ_TIMEOUT_SECONDS": "30",
+    "DEPOT_AWS_CONNECT_TIMEOUT_SECONDS": "5",
+}
 PUT_503 = 'http_requests_total{method="PUT",route="/v1/documents/{doc_id}/content",status="503"'
 
 
@@ -129,6 +132,9 @@ def test_upload_storm_under_the_memory_limit_never_kills_the_process(
     assert stored >= 1, f"no upload succeeded: {statuses}"
     assert set(statuses) - {201, 503} <= {"WriteError", "RemoteProtocolError", "ReadError"}
     assert answered_503 >= refused, "every refused upload was a 503 answered by the server"
-    assert set(problems) <= {"/problems/overloaded"}, f"refused for another reason: {problems}"
+    # Refusals are the upload slots at work; an emulator that could not keep up (one
+    # Python process storing every part) may add dependency-unavailable, never a 500.
+    assert "/problems/overloaded" in problems, f"the upload slots never refused: {problems}"
+    assert set(problems) <= {"/problems/overloaded", "/problems/dependency-unavailable"}
     assert len(latencies) >= 5, "too few metadata reads to judge"
     assert p99 <= METADATA_P99_SECONDS, f"metadata GET p99 {p99:.2f}s under the upload storm"
