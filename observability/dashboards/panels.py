@@ -19,6 +19,11 @@ PODS = 'namespace="$namespace",pod=~"$service-[a-z0-9]+-[a-z0-9]+"'
 CONTAINERS = f'{PODS},container!="",container!="POD"'
 HPA = 'namespace="$namespace",horizontalpodautoscaler=~"(keda-hpa-)?$service"'
 RATE = "[$__rate_interval]"
+# The dependency outcomes that count as the backend failing (the same set as the
+# ServiceDependencyErrors rule in observability/rules/service.yaml).
+DEPENDENCY_FAILURES = (
+    '"server_error|throttled|timeout|unreachable|credentials|access_denied|sdk_error"'
+)
 
 
 def _by_route(metric_filter: str) -> str:
@@ -190,11 +195,12 @@ DEPENDENCIES = Dashboard(
         ),
         Panel(
             "Failure ratio by backend",
-            "Server errors, throttles, timeouts and unreachable endpoints; the alert pages at 5%.",
+            "Server errors, throttles, timeouts, unreachable endpoints, refused credentials and"
+            " denied access; the ticket opens at 5%.",
             (
                 Query(
                     "sum by (backend) (rate(depot_dependency_requests_total"
-                    f'{{{SEL},outcome=~"server_error|throttled|timeout|unreachable"}}{RATE}))'
+                    f"{{{SEL},outcome=~{DEPENDENCY_FAILURES}}}{RATE}))"
                     " / sum by (backend) "
                     f"(rate(depot_dependency_requests_total{{{SEL}}}{RATE}))",
                     "{{backend}}",
