@@ -129,9 +129,19 @@ def principal_of(request: Any) -> Any:
     return pe.principal(arn, documents, boundary)
 
 
+# moto names some S3 calls by their API name; IAM authorises them as another action
+# (Amazon S3 User Guide, "Actions, resources and condition keys": HeadBucket needs
+# s3:ListBucket, HeadObject s3:GetObject).
+S3_AUTHORISED_AS = {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}
+
+
 def check_action_permitted(self: Any, resource: str) -> None:
     if self._action == "sts:GetCallerIdentity":  # always allowed, as in AWS
         return
+    if self._action in S3_AUTHORISED_AS:
+        self._action = S3_AUTHORISED_AS[self._action]
+        if resource == "*" and self._path.strip("/"):
+            resource = f"arn:aws:s3:::{self._path.strip('/').split('/', 1)[0]}"
     target = resource_of(self, resource)
     decision = pe.allowed(principal_of(self), self._action, target, context_of(self))
     if decision and self._is_assuming_role_operation(resource):
