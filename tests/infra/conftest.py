@@ -32,9 +32,9 @@ def root_runs(
         servers.append(server)
         return workdir, server
 
-    # The slow steps are mostly waits (provider polling, emulator latency), so four roots
-    # overlap well even on two cores.
-    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="root")
+    # The slow steps are mostly waits (provider polling, emulator latency), so the roots
+    # and the day-one rehearsal overlap well even on two cores.
+    pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="root")
     try:
         dev_dir, dev_moto = emulator("dev")
         shared_dir, shared_moto = emulator("shared")
@@ -47,7 +47,7 @@ def root_runs(
                 plan_root, terraform, plan_dir / "staging", plan_moto, "staging"
             ),
         }
-        # Queued behind the others (four workers): the bad-input plans are quick.
+        # The bad-input plans are quick.
         futures["bad-inputs"] = pool.submit(
             reject_bad_inputs, terraform, plan_dir / "bad", plan_moto
         )

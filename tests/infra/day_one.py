@@ -101,10 +101,19 @@ def platform_admin(root: awsmod.Aws, account: str) -> Credentials:
     return session(creds)
 
 
-def ci_role(endpoint: str, account: str, mode: str) -> Credentials:
+def ci_role(moto: MotoServer, account: str, mode: str) -> Credentials:
     """GitHub Actions' assumption of a CI role. The emulator does not verify the OIDC
-    token (no issuer is reachable here); the trust policy's sub/aud conditions are proven
-    on the documents (test_least_privilege, test_shared_root)."""
+    token (no issuer is reachable here) and fails on the unsigned call while enforcing, so
+    enforcement pauses for this one call; the trust policy's sub/aud conditions are
+    proven on the documents (test_least_privilege, test_shared_root)."""
+    set_iam_enforcement(moto, on=False)
+    try:
+        return _web_identity(moto.url, account, mode)
+    finally:
+        set_iam_enforcement(moto, on=True)
+
+
+def _web_identity(endpoint: str, account: str, mode: str) -> Credentials:
     sts = awsmod.Aws(endpoint).client("sts")
     creds = sts.assume_role_with_web_identity(
         RoleArn=f"arn:aws:iam::{account}:role/depot-ci-terraform-{mode}",
@@ -214,7 +223,7 @@ def rehearse_day_one(binary: str, workdir: Path) -> RootRun:
             copy_infra(workdir / "ci-plan"),
             "live/dev",
             moto,
-            ci_role(moto.url, DEV_ACCOUNT, "plan"),
+            ci_role(moto, DEV_ACCOUNT, "plan"),
         )
         with timed(run, "ci plan"):
             init_backend(plan_as, moto, key_arn)
@@ -222,13 +231,14 @@ def rehearse_day_one(binary: str, workdir: Path) -> RootRun:
         s["ok"] = code == 0
         s["plan"] = text[-2000:]
 
+        ci_apply = ci_role(moto, DEV_ACCOUNT, "apply")
         s = step("7b CI apply", "depot-ci-terraform-apply (infra-dev)")
         apply_as = root_as(
             binary,
             copy_infra(workdir / "ci-apply"),
             "live/dev",
             moto,
-            ci_role(moto.url, DEV_ACCOUNT, "apply"),
+            ci_apply,
         )
         with timed(run, "ci apply"):
             init_backend(apply_as, moto, key_arn)
@@ -239,7 +249,7 @@ def rehearse_day_one(binary: str, workdir: Path) -> RootRun:
         s["ok"] = True
 
         s = step("7c CI apply cannot escalate", "depot-ci-terraform-apply (infra-dev)")
-        iam = awsmod.Aws(moto.url, ci_role(moto.url, DEV_ACCOUNT, "apply")).client("iam")
+        iam = awsmod.Aws(moto.url, ci_apply).client("iam")
         s["refused"] = {}
         trust = json.dumps(
             {

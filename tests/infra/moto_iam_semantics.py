@@ -103,14 +103,22 @@ def context_of(request: Any) -> dict[str, str]:
             context["iam:PermissionsBoundary"] = boundary
     if action in ROLE_POLICY_ACTIONS:
         role = _role(request, _value(data, "RoleName"))
-        boundary = getattr(role, "permissions_boundary", None) if role else None
+        boundary = _boundary_arn(role)
         if boundary:
-            context["iam:PermissionsBoundary"] = str(boundary)
+            context["iam:PermissionsBoundary"] = boundary
     if action in {"iam:AttachRolePolicy", "iam:DetachRolePolicy"} and _value(data, "PolicyArn"):
         context["iam:PolicyARN"] = str(_value(data, "PolicyArn"))
     if action == "s3:ListBucket" and _value(data, "prefix") is not None:
         context["s3:prefix"] = str(_value(data, "prefix"))
     return context
+
+
+def _boundary_arn(role: Any) -> str | None:
+    """moto keeps a role's boundary as the API shape {PermissionsBoundaryArn: ...}."""
+    boundary = getattr(role, "permissions_boundary", None) if role else None
+    if isinstance(boundary, dict):
+        boundary = boundary.get("PermissionsBoundaryArn")
+    return str(boundary) if boundary else None
 
 
 def principal_of(request: Any) -> Any:
@@ -122,16 +130,26 @@ def principal_of(request: Any) -> Any:
     if role_name:
         role = backend.get_role(role_name)
         arn = str(role.arn)
-        if getattr(role, "permissions_boundary", None):
-            boundary = _document(backend.get_policy(role.permissions_boundary))
+        if _boundary_arn(role):
+            boundary = _document(backend.get_policy(_boundary_arn(role)))
     else:
         arn = str(key.arn)
     return pe.principal(arn, documents, boundary)
 
 
+# moto names some S3 calls by their API name; IAM authorises them as another action
+# (Amazon S3 User Guide, "Actions, resources and condition keys": HeadBucket needs
+# s3:ListBucket, HeadObject s3:GetObject).
+S3_AUTHORISED_AS = {"s3:HeadBucket": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}
+
+
 def check_action_permitted(self: Any, resource: str) -> None:
     if self._action == "sts:GetCallerIdentity":  # always allowed, as in AWS
         return
+    if self._action in S3_AUTHORISED_AS:
+        self._action = S3_AUTHORISED_AS[self._action]
+        if resource == "*" and self._path.strip("/"):
+            resource = f"arn:aws:s3:::{self._path.strip('/').split('/', 1)[0]}"
     target = resource_of(self, resource)
     decision = pe.allowed(principal_of(self), self._action, target, context_of(self))
     if decision and self._is_assuming_role_operation(resource):

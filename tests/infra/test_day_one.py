@@ -58,7 +58,13 @@ def test_the_docs_name_the_same_steps_and_identities(day_one: RootRun) -> None:
 
 def test_nothing_was_refused_but_the_escalation(day_one: RootRun) -> None:
     """Every denial the emulator recorded is one of the escalation attempts of step 7c."""
-    denials = day_one.snapshot["denials"]
+    # The AWS provider probes iam:GetUser for the account id and falls back to
+    # sts:GetCallerIdentity when refused (as a role it always is, in AWS too).
+    denials = [
+        d
+        for d in day_one.snapshot["denials"]
+        if (d["action"], d["resource"]) != ("iam:GetUser", "*")
+    ]
     unexpected = [
         d
         for d in denials

@@ -326,15 +326,16 @@ def test_every_platform_role_carries_the_boundary(dev_roles: dict[str, dict[str,
 
 # --- Smaller: what must outlive a destroy, and whom the services' roles trust.
 
+# Terraform reports a refusal where the destroy walk reaches it; the data and backup keys
+# sit behind the table, bucket, secret and vault that refuse first (their own
+# prevent_destroy is checked on the code by test_stateful_keys_are_protected_too).
 STATEFUL = {
     "module.environment.aws_kms_key.logs",
     'module.environment.module.data["depot"].aws_dynamodb_table.documents',
     'module.environment.module.data["depot"].aws_s3_bucket.content',
-    'module.environment.module.data["depot"].aws_kms_key.data',
     'module.environment.module.data["depot"].aws_secretsmanager_secret.api_keys',
     "module.environment.module.edge_and_audit.aws_s3_bucket.trail",
     "module.environment.module.edge_and_audit.aws_kms_key.trail",
-    "module.environment.module.edge_and_audit.aws_kms_key.backup",
     "module.environment.module.edge_and_audit.aws_backup_vault.this",
 }
 
@@ -344,6 +345,19 @@ def test_terraform_refuses_to_destroy_stateful_resources(dev_run: RootRun) -> No
     every stateful resource; the tests' own copies turn it off to clean up."""
     refused = set(dev_run.require().snapshot["refused_to_destroy"])
     assert refused >= STATEFUL, sorted(STATEFUL - refused)
+
+
+@pytest.mark.parametrize(
+    ("path", "resource"),
+    [
+        ("modules/service-data/main.tf", 'resource "aws_kms_key" "data"'),
+        ("modules/edge-and-audit/backup.tf", 'resource "aws_kms_key" "backup"'),
+    ],
+)
+def test_stateful_keys_are_protected_too(path: str, resource: str) -> None:
+    text = (ROOT / "infra" / path).read_text()
+    block = text[text.index(resource) :].split("\n}\n", 1)[0]
+    assert "prevent_destroy = true" in block, resource
 
 
 def test_audit_log_groups_outlive_a_destroy(prod: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ resource "aws_iam_role_policy_attachment" "node" {
 }
 
 resource "aws_launch_template" "system" {
+  #checkov:skip=CKV_AWS_341:two hops so controllers in pods reach IMDSv2 (ADR 0025, 4)
   name_prefix = "${var.name}-system-"
   description = "System node group of ${var.name}: IMDSv2 only, two hops, encrypted root volume"
 
