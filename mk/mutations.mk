@@ -20,3 +20,8 @@ test-mutations: ## The runner's own tests, then every quick promise mutation mus
 test-mutations-slow: ## Slow promise mutations (Terraform applies on moto, live stacks).
 	uv run --frozen --project $(CURDIR) python -m tests.mutations.runner --speed slow \
 	  --jobs 1 --junit $(REPORTS)/mutations-slow.xml
+
+BENCH_TARGETS += bench-mutation-score
+.PHONY: bench-mutation-score
+bench-mutation-score: ## mutmut score of tools/delivery; survivors in bench/results/mutation-score.txt.
+	uv run --frozen --project $(CURDIR) python -m tests.mutations.score
