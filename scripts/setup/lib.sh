@@ -17,3 +17,17 @@ apt_install() {
   if [ ! -f "$CACHE/.apt-updated" ]; then $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 && touch "$CACHE/.apt-updated"; fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
+
+# npm_ci_locked DIR: Node.js, then exactly DIR/package-lock.json installed with `npm ci`;
+# skipped when the installed tree was made from the same lock file.
+npm_ci_locked() {
+  local dir="$1"
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  if [ -f "$dir/node_modules/.package-lock.json" ] &&
+    cmp -s <(sha256sum < "$dir/package-lock.json") "$dir/node_modules/.lock-sha256"; then
+    return 0
+  fi
+  log "npm ci in ${dir#"$ROOT"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  sha256sum < "$dir/package-lock.json" > "$dir/node_modules/.lock-sha256"
+}
