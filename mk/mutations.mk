@@ -3,6 +3,8 @@
 # (seconds each) run in `make test`; the slow ones (Terraform applies, live stacks) have
 # their own target that CI runs too. docs/adr/0070-promise-mutations.md says why.
 TEST_TARGETS += test-mutations
+# The slow ones (tens of minutes of Terraform applies) are a CI leg of their own.
+CI_ONLY_TARGETS += test-mutations-slow
 LINT_TARGETS += lint-mutations
 MUTATION_JOBS ?= 2
 
