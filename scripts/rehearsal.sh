@@ -23,7 +23,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${1:-$ROOT/.cache/rehearsal}"
 CACHES="$ROOT/.cache/rehearsal-caches"
 ROOTFS="$WORK/rootfs"
-REPO_IN=/root/depot-platform
+REPO_IN=/srv/depot-platform
 DEFAULT_CHECKS="tests/chart/test_lint.py::test_chart_defaults_lint_once_an_image_is_given
 tests/infra/test_static.py::test_terraform_fmt
 tests/delivery/test_terraform_locks.py::test_readonly_init_accepts_the_lock_file
@@ -61,7 +61,7 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
   cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
   chroot "$ROOTFS" update-ca-certificates >/dev/null 2>&1
 fi
-mkdir -p "$ROOTFS/var/cache/apt/archives" "$ROOTFS/root/.cache/uv"
+mkdir -p "$ROOTFS/var/cache/apt/archives" "$ROOTFS/var/cache/uv"
 
 say "cloning $(git -C "$ROOT" rev-parse --short HEAD) (committed state only)"
 git clone --quiet --no-hardlinks --no-checkout "$ROOT" "$ROOTFS$REPO_IN"
@@ -71,7 +71,7 @@ git -C "$ROOTFS$REPO_IN" checkout --quiet "$(git -C "$ROOT" rev-parse HEAD)"
 # this site needs (they name paths that exist inside too) and CI=true so a missing tool
 # fails a check instead of skipping it.
 env_args=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
-  LANG=C.UTF-8 CI=true DEBIAN_FRONTEND=noninteractive)
+  LANG=C.UTF-8 CI=true DEBIAN_FRONTEND=noninteractive UV_CACHE_DIR=/var/cache/uv)
 for var in SSL_CERT_FILE SSL_CERT_DIR PIP_CERT REQUESTS_CA_BUNDLE NODE_EXTRA_CA_CERTS \
   CURL_CA_BUNDLE GIT_SSL_CAINFO AWS_CA_BUNDLE TF_PROVIDER_MIRROR; do
   if [ -n "${!var:-}" ]; then env_args+=("$var=${!var}"); fi
@@ -129,7 +129,7 @@ unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
   mount --rbind /dev "$rootfs/dev"
   mount -t tmpfs tmpfs "$rootfs/tmp"
   mount --bind "$caches/apt" "$rootfs/var/cache/apt/archives"
-  mount --bind "$caches/uv" "$rootfs/root/.cache/uv"
+  mount --bind "$caches/uv" "$rootfs/var/cache/uv"
   if [ -n "$mirror" ]; then mount --bind -o ro "$mirror" "$rootfs$mirror"; fi
   exec chroot "$rootfs" env -i "$@"
 ' _ "$ROOTFS" "$mirror" "$CACHES" "${env_args[@]}" bash -c "$inside"

@@ -134,7 +134,15 @@ def verify(mirrors: Path, addon: str, entry: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    mirrors = Path(argv[1]) if len(argv) > 1 else Path("/work/.mirror")
+    if len(argv) != 2:
+        print(
+            "usage: python -m tests.delivery.chart_pins MIRRORS\n"
+            "  MIRRORS: a folder of git mirrors named owner+name/repo (e.g. fetched with"
+            " `git clone --mirror`)",
+            file=sys.stderr,
+        )
+        return 2
+    mirrors = Path(argv[1])
     for addon, entry in record().items():
         print("\n".join(verify(mirrors, addon, entry)))
     return 0
