@@ -3,6 +3,7 @@ the roots' lifecycles started together in threads so their slow steps overlap.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -13,6 +14,9 @@ from tests.infra.day_one import rehearse_day_one
 from tests.infra.lifecycle import RootRun, plan_root, reject_bad_inputs, run_dev, run_shared
 from tests.infra.tf import terraform_binary
 from tests.support.moto import MotoServer, start_moto
+
+# The platform's service and one more, named after no part of the platform.
+SERVICES_IN_STAGING_PLAN = ("depot", "ledger")
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +47,15 @@ def root_runs(
             "dev": pool.submit(run_dev, terraform, dev_dir, dev_moto),
             "shared": pool.submit(run_shared, terraform, shared_dir, shared_moto),
             "prod-plan": pool.submit(plan_root, terraform, plan_dir / "prod", plan_moto, "prod"),
+            # Staging is planned with a second service, not named after the platform:
+            # adding a service is one list entry (its roles, data and certificate name).
             "staging-plan": pool.submit(
-                plan_root, terraform, plan_dir / "staging", plan_moto, "staging"
+                plan_root,
+                terraform,
+                plan_dir / "staging",
+                plan_moto,
+                "staging",
+                f"-var=services={json.dumps(list(SERVICES_IN_STAGING_PLAN))}",
             ),
         }
         # The bad-input plans are quick.

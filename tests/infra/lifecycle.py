@@ -261,7 +261,9 @@ def run_dev(binary: str, workdir: Path, moto: MotoServer) -> RootRun:
 PLAN_ONLY_BACKEND = 'terraform {\n  backend "local" {}\n}\n'
 
 
-def plan_root(binary: str, workdir: Path, moto: MotoServer, environment: str) -> RootRun:
+def plan_root(
+    binary: str, workdir: Path, moto: MotoServer, environment: str, *extra_vars: str
+) -> RootRun:
     """Plan a full root for a real account (no emulator exclusions) and keep its JSON."""
     run = RootRun(f"infra/live/{environment}")
 
@@ -273,7 +275,10 @@ def plan_root(binary: str, workdir: Path, moto: MotoServer, environment: str) ->
         with timed(run, "plan"):
             root.init()
             code, run.plan_text = root.plan_exit_code(
-                f"-var=account_id={EMULATOR_ACCOUNT_ID}", f"-var=dns_zone_id={zone}", out="p.tfplan"
+                f"-var=account_id={EMULATOR_ACCOUNT_ID}",
+                f"-var=dns_zone_id={zone}",
+                *extra_vars,
+                out="p.tfplan",
             )
             run.plan_exit_code = code
             run.snapshot["plan"] = root.show_plan("p.tfplan")

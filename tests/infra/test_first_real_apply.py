@@ -314,6 +314,39 @@ def test_apply_role_creates_roles_only_with_the_boundary(
     assert not pe.allowed(apply, "iam:CreatePolicyVersion", boundary), "the boundary is CI's own"
 
 
+@pytest.fixture(scope="module")
+def staging(staging_plan: RootRun) -> dict[str, Any]:
+    return dict(staging_plan.require(step="plan").snapshot["plan"])
+
+
+def test_the_apply_role_manages_the_roles_of_a_service_not_named_after_the_platform(
+    staging: dict[str, Any],
+) -> None:
+    # Service roles are named SERVICE-ENVIRONMENT (service-identity); staging is planned
+    # with a second service, `ledger`. CI's apply role must be able to create each planned
+    # role (bounded), and a name that belongs to no service stays refused.
+    (document,) = [
+        values["policy"]
+        for address, values in planned(staging, "aws_iam_role_policy").items()
+        if address.endswith("module.ci.aws_iam_role_policy.apply[0]") and "policy" in values
+    ]
+    apply = pe.principal(f"{ROLE}/depot-ci-terraform-apply", {"manage": json.loads(document)})
+    boundary = {
+        "iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/depot-ci-workload-boundary"
+    }
+    roles = {values["name"] for values in planned(staging, "aws_iam_role").values()}
+    assert "ledger-staging" in roles, sorted(roles)
+    refused = sorted(
+        name
+        for name in roles
+        if not name.startswith("depot-ci-")  # CI's own roles: created by the administrator
+        and not pe.allowed(apply, "iam:CreateRole", f"{ROLE}/{name}", boundary)
+    )
+    assert not refused, f"the apply role cannot create {refused}"
+    assert not pe.allowed(apply, "iam:CreateRole", f"{ROLE}/intruder-staging", boundary)
+    assert not pe.allowed(apply, "iam:CreateRole", f"{ROLE}/ledger-staging"), "unbounded"
+
+
 def test_every_platform_role_carries_the_boundary(dev_roles: dict[str, dict[str, Any]]) -> None:
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/depot-ci-workload-boundary"
     unbounded = sorted(

@@ -1,7 +1,8 @@
 """Throwaway copies of the repository in which one mutation at a time is applied.
 
 A copy holds the working tree's files (tracked and untracked, not ignored: what the
-next commit would hold), so uncommitted mutations and tests are tried too. The
+next commit would hold), so uncommitted mutations and tests are tried too, and is a git
+repository whose index lists exactly those files. The
 installed environments (virtualenvs, tool caches, Node validators) are linked, not
 copied: they are large and the mutations never touch them.
 """
@@ -30,15 +31,28 @@ def _listed_files(source: Path) -> list[str]:
     return [name for name in out.split("\0") if name]
 
 
+def _index(dest: Path, files: list[str]) -> None:
+    """Make the copy a git repository whose index lists its files: tests that ask git
+    which files the repository holds (Renovate's, `make configure`'s) then see the copy."""
+    git = ["git", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q"], cwd=dest, check=True)
+    subprocess.run(
+        [*git, "add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul"],
+        cwd=dest, input="\0".join(files).encode(), check=True,
+    )  # fmt: skip
+
+
 def make_copy(source: Path, dest: Path) -> Path:
     """Copy the working tree of `source` to `dest` and link its environments."""
-    for name in _listed_files(source):
+    files = _listed_files(source)
+    for name in files:
         origin = source / name
         if not origin.is_file():  # deleted in the working tree but still in the index
             continue
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(origin, target, follow_symlinks=False)
+    _index(dest, [name for name in files if (dest / name).exists() or (dest / name).is_symlink()])
     linked = [*LINKED, *(str(p.relative_to(source)) for p in source.glob("services/*/.venv"))]
     for name in linked:
         origin = source / name

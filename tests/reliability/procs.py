@@ -46,7 +46,12 @@ def _answers(url: str) -> bool:
 
 def base_env() -> dict[str, str]:
     # Only what the processes need: no inherited AWS profile or endpoint can leak in.
-    return {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **FAKE_AWS}
+    # PYTHONPATH passes through: the promise-mutation runner points it at the sources of
+    # its throwaway copy, which must be the code these processes run.
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **FAKE_AWS}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
 
 
 @dataclass

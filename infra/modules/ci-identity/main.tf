@@ -307,7 +307,7 @@ data "aws_iam_policy_document" "apply" {
     resources = ["*"]
   }
 
-  # IAM only under the platform's name prefix, and every role it creates or changes
+  # IAM only under the platform's and the services' name prefixes, and every role it creates or changes
   # carries the workload boundary (below): a role the apply role makes can never do more
   # than the boundary allows, so creating `depot-x` trusting itself and attaching
   # AdministratorAccess gains nothing (the escalation ADR 0026 closes). The pattern is
@@ -322,7 +322,7 @@ data "aws_iam_policy_document" "apply" {
       "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
       "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
     ]
-    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+    resources = [for prefix in var.terraform.managed_iam_name_prefixes : "${local.iam_arn}:role/${prefix}-*"]
 
     condition {
       test     = "StringEquals"
@@ -341,7 +341,7 @@ data "aws_iam_policy_document" "apply" {
       "iam:PassRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy",
       "iam:UpdateRole", "iam:UpdateRoleDescription",
     ]
-    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+    resources = [for prefix in var.terraform.managed_iam_name_prefixes : "${local.iam_arn}:role/${prefix}-*"]
   }
 
   # Customer-managed policies under the prefix (the key-admin policies). A policy only
@@ -353,7 +353,7 @@ data "aws_iam_policy_document" "apply" {
       "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy", "iam:ListPolicyTags",
       "iam:ListPolicyVersions", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
     ]
-    resources = ["${local.iam_arn}:policy/${var.terraform.managed_iam_name_prefix}-*"]
+    resources = [for prefix in var.terraform.managed_iam_name_prefixes : "${local.iam_arn}:policy/${prefix}-*"]
   }
 
   statement {
@@ -363,7 +363,7 @@ data "aws_iam_policy_document" "apply" {
       "iam:GetInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile",
       "iam:UntagInstanceProfile",
     ]
-    resources = ["${local.iam_arn}:instance-profile/${var.terraform.managed_iam_name_prefix}-*"]
+    resources = [for prefix in var.terraform.managed_iam_name_prefixes : "${local.iam_arn}:instance-profile/${prefix}-*"]
   }
 
   # The clusters' IRSA identity providers (issuer URLs oidc.eks.REGION.amazonaws.com/id/...).
@@ -480,7 +480,7 @@ data "aws_iam_policy_document" "boundary" {
   statement {
     sid       = "PassPlatformRolesToEc2"
     actions   = ["iam:PassRole"]
-    resources = ["${local.iam_arn}:role/${var.terraform.managed_iam_name_prefix}-*"]
+    resources = [for prefix in var.terraform.managed_iam_name_prefixes : "${local.iam_arn}:role/${prefix}-*"]
 
     condition {
       test     = "StringEquals"
@@ -505,7 +505,7 @@ data "aws_iam_policy_document" "boundary" {
 resource "aws_iam_policy" "boundary" {
   count       = var.terraform == null ? 0 : 1
   name        = "${var.name_prefix}-workload-boundary"
-  description = "Permissions boundary of every role the CI apply role creates (${var.terraform.managed_iam_name_prefix}-*)"
+  description = "Permissions boundary of every role the CI apply role creates (${join(", ", [for p in var.terraform.managed_iam_name_prefixes : "${p}-*"])})"
   policy      = data.aws_iam_policy_document.boundary[0].json
 }
 

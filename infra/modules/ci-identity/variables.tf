@@ -54,17 +54,18 @@ variable "terraform" {
   description = <<-EOT
     The Terraform plan and apply roles of this account: the GitHub environments that may
     use each, where the state lives (bucket ARN, key prefix, ARN of the state key's alias), the AWS service
-    prefixes the roots manage and the IAM name prefixes the apply role may manage.
+    prefixes the roots manage and the IAM name prefixes the apply role may manage (the platform's
+    and every service's: service roles are named SERVICE-ENVIRONMENT).
     null = no Terraform roles.
   EOT
   type = object({
-    plan_github_environment  = string
-    apply_github_environment = string
-    state_bucket_arn         = string
-    state_key_prefix         = string
-    state_kms_alias_arn      = string
-    managed_services         = list(string)
-    managed_iam_name_prefix  = string
+    plan_github_environment   = string
+    apply_github_environment  = string
+    state_bucket_arn          = string
+    state_key_prefix          = string
+    state_kms_alias_arn       = string
+    managed_services          = list(string)
+    managed_iam_name_prefixes = list(string)
   })
   default = null
 
@@ -79,8 +80,8 @@ variable "terraform" {
   }
 
   validation {
-    condition     = var.terraform == null ? true : can(regex("^[a-z][a-z0-9-]+$", var.terraform.managed_iam_name_prefix))
-    error_message = "terraform.managed_iam_name_prefix must be lowercase letters, digits and hyphens (e.g. \"depot\")."
+    condition     = var.terraform == null ? true : length(var.terraform.managed_iam_name_prefixes) > 0 && alltrue([for p in var.terraform.managed_iam_name_prefixes : can(regex("^[a-z][a-z0-9-]+$", p))])
+    error_message = "terraform.managed_iam_name_prefixes must be a non-empty list of lowercase names (letters, digits, hyphens), e.g. [\"depot\", \"ledger\"]: the platform's name and every service's."
   }
 
   validation {

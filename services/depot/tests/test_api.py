@@ -172,6 +172,19 @@ def test_tenants_cannot_see_each_others_documents(acme, globex, stack: Stack) ->
     assert acme.get(f"{url}/content").content == b"acme only"
 
 
+def test_one_idempotency_key_from_two_tenants_gives_two_documents(acme, globex) -> None:
+    # Keys are chosen by clients, so two tenants will pick the same one: each tenant's
+    # record must be its own, or the second tenant is answered with the first's document.
+    headers = {"Idempotency-Key": f"shared-{time.time_ns()}"}
+    mine = acme.post("/v1/documents", json={"name": "same"}, headers=headers)
+    theirs = globex.post("/v1/documents", json={"name": "same"}, headers=headers)
+    assert mine.status_code == theirs.status_code == 201, theirs.text
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+    assert globex.get(f"/v1/documents/{theirs.json()['id']}").status_code == 200
+    assert_problem(globex.get(f"/v1/documents/{mine.json()['id']}"), 404)
+
+
 def test_missing_or_unknown_keys_get_401_with_www_authenticate(depot) -> None:
     for headers in ({}, {"Authorization": "Bearer dpt_nope"}, {"Authorization": "Basic abc"}):
         response = httpx.get(f"{depot.url}/v1/documents", headers=headers)

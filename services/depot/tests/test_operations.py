@@ -62,6 +62,18 @@ def test_metrics_use_route_templates_and_slo_buckets(acme, depot) -> None:
     assert "depot_keys_loaded 2.0" in text
 
 
+def test_unknown_paths_share_one_route_label(depot) -> None:
+    # Scanners request arbitrary paths: a label per raw path would grow the series without
+    # bound, so every unmatched path is counted under one label.
+    probes = [f"/no-such-path-{n}-{time.time_ns()}" for n in range(3)]
+    for path in probes:
+        assert httpx.get(f"{depot.url}{path}").status_code == 404
+    text = httpx.get(f"{depot.url}/metrics").text
+    for path in probes:
+        assert path not in text, "a raw path became a label value"
+    assert 'http_requests_total{method="GET",route="unmatched",status="404"}' in text
+
+
 def test_openapi_31_and_docs_served_locally(depot) -> None:
     spec = httpx.get(f"{depot.url}/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
