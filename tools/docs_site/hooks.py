@@ -122,7 +122,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         _repo_path[src_uri] = repo_path
     for folder, title in INDEXED_FOLDERS.items():
         uri = f"{folder}/index.md"
-        if files.get_file_from_path(uri) is None:
+        has_pages = any((Path(config.docs_dir) / folder).glob("*.md"))
+        if has_pages and files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=_index(folder, title, config)))
             _repo_path[uri] = f"{Path(config.docs_dir).name}/{folder}"
             _generated.add(uri)
