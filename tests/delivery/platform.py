@@ -597,8 +597,8 @@ def cluster_store_admits(store: Obj, namespace: str, labels: dict[str, str]) -> 
 
 # IRSA roles the GitOps side already names and the infrastructure side has yet to
 # create (a hand-off between two changes that land separately). Each entry is listed in
-# the README's traceability table as open; test_platform fails once infra/ has the role,
-# so the entry cannot outlive the gap.
+# the traceability table (docs/traceability.md) as open; test_platform fails once infra/
+# has the role, so the entry cannot outlive the gap.
 AWAITING_INFRA: dict[str, tuple[str, str]] = {}
 
 

@@ -1,8 +1,9 @@
-"""The README's traceability table and links point at things that exist.
+"""The traceability table and the README point at things that exist.
 
-Every claim of the brief is traced to a test; a renamed or deleted test would silently
-break that trace, so each `file.py::test_name` cited here must exist, and every
-relative link must resolve.
+Every claim of the brief is traced to a test in docs/traceability.md (a page of the
+documentation site; the README is its short front door). A renamed or deleted test
+would silently break that trace, so each `file.py::test_name` cited there must exist,
+and every relative link of the table and of the README must resolve.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from tests.mutations import catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-TABLE = README.split("## Traceability", 1)[1].split("\n## ", 1)[0]
+TRACEABILITY = ROOT / "docs" / "traceability.md"
+TABLE = TRACEABILITY.read_text()
+# The README is the front door: what this is, the two commands, the picture, where next.
+README_LIMIT = 8000
 
 # `area/test_file.py::test_name` or `services/depot/tests/test_x.py::test_y`; a bare
 # `::test_y` continues the file cited just before it in the same cell.
@@ -55,19 +59,39 @@ def test_the_table_cites_tests() -> None:
 @pytest.mark.parametrize(("path", "name"), CITATIONS, ids=lambda v: str(v))
 def test_every_cited_test_exists(path: str, name: str | None) -> None:
     file = _resolve(path)
-    assert file.is_file(), f"README cites {path}, which does not exist"
+    assert file.is_file(), f"the traceability table cites {path}, which does not exist"
     if name:
         assert re.search(rf"^(async )?def {name}\b", file.read_text(), re.MULTILINE), (
-            f"README cites {path}::{name}, which does not exist"
+            f"the traceability table cites {path}::{name}, which does not exist"
         )
 
 
-LINKS = sorted(set(re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", README)))
+def _links(text: str) -> set[str]:
+    return set(re.findall(r"\]\((?!https?://|#)([^)\s]+)\)", text))
 
 
-@pytest.mark.parametrize("link", LINKS)
-def test_every_relative_link_resolves(link: str) -> None:
-    assert (ROOT / link.split("#", 1)[0]).exists(), f"README links to {link}, which is missing"
+# (file that links, target relative to that file's folder)
+LINKS = sorted(
+    [("README.md", link) for link in _links(README)]
+    + [("docs/traceability.md", link) for link in _links(TABLE)]
+)
+
+
+@pytest.mark.parametrize(("source", "link"), LINKS, ids=lambda v: str(v))
+def test_every_relative_link_resolves(source: str, link: str) -> None:
+    target = (ROOT / source).parent / link.split("#", 1)[0]
+    assert target.exists(), f"{source} links to {link}, which is missing"
+
+
+def test_readme_is_a_short_front_door() -> None:
+    assert len(README) < README_LIMIT, (
+        f"README.md is {len(README)} characters; keep it under {README_LIMIT} and move "
+        "detail to a page under docs/ (the site carries it)"
+    )
+    for command in ("make run", "make test"):
+        assert f"\n{command} " in README, f"README.md no longer shows `{command}`"
+    assert "docs/traceability.md" in README, "README.md must say where the table went"
+    assert "## Where to go next" in README
 
 
 def test_a_missing_test_would_be_caught() -> None:
