@@ -164,10 +164,6 @@ def test_services_use_shared_profile_environment_values_in_that_order(
             f"$values/gitops/environments/{env}/{service}.yaml",
         ]
         assert app["spec"]["destination"]["namespace"] == service
-        replicas = [d for d in app["spec"]["ignoreDifferences"] if d["kind"] == "Deployment"]
-        assert replicas == [
-            {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}
-        ]
 
 
 @pytest.mark.parametrize(
