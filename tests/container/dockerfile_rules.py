@@ -242,7 +242,8 @@ def _hermetic_violations(
             for run in project_syncs
             if "--offline" not in run.value
         )
-    if not any(i.keyword == "ARG" and i.value.startswith("SOURCE_DATE_EPOCH") for i in instructions):
+    epoch_args = [i for i in instructions if i.keyword == "ARG" and "SOURCE_DATE_EPOCH" in i.value]
+    if not epoch_args:
         problems.append("build stage: declare ARG SOURCE_DATE_EPOCH for a reproducible build")
     return problems
 
