@@ -38,7 +38,7 @@ def assert_runs_hardened_in_the_check_machine(step: Step, image_ref: str) -> Non
     run = str(step["run"])
     assert step["env"]["CHECK_MACHINE"] == check_machine(), "not the proven machine"
     assert "docker run --rm --privileged" in run
-    assert f'docker save {image_ref} --output depot-image.tar' in run or (
+    assert f"docker save {image_ref} --output depot-image.tar" in run or (
         'docker save "$SHIPPED_IMAGE" --output depot-image.tar' in run
     )
 
