@@ -16,7 +16,7 @@ for file in "$dir"/*/*.yaml; do
     inside && $1 == "tag:" { tag = $2 }
     inside && $1 == "digest:" { digest = $2 }
     END { print tag, digest }' "$file")
-  [ -n "$tag" ] && [ -n "$digest" ] || continue
+  if [ -z "$tag" ] || [ -z "$digest" ]; then continue; fi
   entries+=("{\"env\":\"$env\",\"service\":\"$service\",\"tag\":\"$tag\",\"digest\":\"$digest\"}")
 done
 (IFS=,; echo "[${entries[*]}]")

@@ -59,7 +59,7 @@ image_exists() { podman image exists "$1"; }
 strip_to_interpreter() {
   local dir="$1"
   (
-    cd "$dir"
+    cd "$dir" || exit 1
     find bin sbin usr/bin usr/sbin usr/libexec -mindepth 1 -maxdepth 1 \
       ! -name "$PYTHON" -exec rm -rf {} + 2>/dev/null || true
     ln -s "$PYTHON" usr/bin/python3
