@@ -16,7 +16,29 @@ if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | awk '{print $2}')" != 
   ln -sf "$CACHE/uv-venv/bin/uv" "$CACHE/bin/uv"
   export PATH="$CACHE/bin:$PATH"
 fi
+
+# python_for VERSION: an interpreter of that minor version, printed as a path. A service
+# names its version in its .python-version (depot: the one its image base ships, ADR
+# 0052), which need not be the machine's python3. In order: one uv finds without
+# downloading; one pyenv installed (uv trips over pyenv's shims for versions pyenv has
+# not selected, so the binary is named directly); else uv installs a managed one, which
+# works wherever GitHub's release downloads are reachable (CI runners, laptops).
+python_for() {
+  local want="$1" found
+  if found="$(uv python find --no-python-downloads "$want" 2>/dev/null)"; then echo "$found"; return; fi
+  for found in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".*/bin/python"$want"; do
+    [ -x "$found" ] && { echo "$found"; return; }
+  done
+  log "installing a uv-managed Python $want"
+  uv python install "$want" >&2
+  uv python find "$want"
+}
+
 for dir in "$ROOT" "$ROOT"/services/*/; do
   [ -f "$dir/pyproject.toml" ] || continue
-  (cd "$dir" && uv sync --frozen --all-groups -q)
+  python_args=()
+  if [ -f "$dir/.python-version" ]; then
+    python_args=(--python "$(python_for "$(tr -d '[:space:]' <"$dir/.python-version")")")
+  fi
+  (cd "$dir" && uv sync --frozen --all-groups -q "${python_args[@]}")
 done

@@ -39,6 +39,8 @@ print(json.dumps({
     "uid": os.getuid(), "gid": os.getgid(),
     "cap_eff": status("CapEff"), "no_new_privs": status("NoNewPrivs"),
     "pid1": open("/proc/1/cmdline").read().split("\\0")[:3],
+    "pid1_cwd": os.readlink("/proc/1/cwd"),
+    "pid1_env": [v for v in open("/proc/1/environ").read().split("\\0") if v.startswith("PYTHON")],
     "root_writable": writable("/"), "opt_writable": writable("/opt/venv"),
     "tmp_writable": writable("/tmp"),
 }))
@@ -67,6 +69,9 @@ def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
     assert facts["no_new_privs"] == "1"
     # The interpreter itself is PID 1: no shell in between to swallow SIGTERM.
     assert facts["pid1"] == ["python", "-m", "depot"]
+    # The server runs in a directory its user can read, with no directory on sys.path.
+    assert facts["pid1_cwd"] == "/"
+    assert "PYTHONSAFEPATH=1" in facts["pid1_env"]
     assert facts["root_writable"] is False
     assert facts["opt_writable"] is False
     assert facts["tmp_writable"] is True

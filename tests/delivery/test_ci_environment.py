@@ -331,3 +331,34 @@ def test_podman_setup_never_installs_runc_next_to_containerd_io(tmp_path: Path) 
     assert " runc" not in on_runner
     on_debian = run_podman_setup(tmp_path / "debian", set())
     assert " runc" in on_debian and "podman" in on_debian
+
+
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+
+
+def test_base_image_check_refuses_the_placeholder_digest(tmp_path: Path) -> None:
+    """An unverified digest is committed as all zeros (ADR 0052); the check refuses it by
+    name even where a registry would answer for it."""
+    placeholder = f"example.test/base:1@{PLACEHOLDER_DIGEST}"
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(f"ARG BASE_IMAGE={placeholder}\nFROM ${{BASE_IMAGE}}\n")
+    script = str(ROOT / ".github/scripts/check-base-images.sh")
+    result = subprocess.run(
+        ["bash", script, str(dockerfile)],
+        env={**fake_docker(tmp_path, placeholder), "GITHUB_STEP_SUMMARY": str(tmp_path / "s")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "unverified placeholder digest" in result.stderr
+
+
+def test_a_placeholder_base_digest_is_recorded_as_one() -> None:
+    """The Dockerfile and docs/pins/images.yaml agree on whether a digest is verified."""
+    images = yaml.safe_load((ROOT / "docs/pins/images.yaml").read_text())["images"]
+    for name, record in images.items():
+        is_placeholder = record["digest"] == PLACEHOLDER_DIGEST
+        assert (record["status"] == "placeholder") == is_placeholder, name

@@ -196,6 +196,8 @@ SCRIPTS = [
     ROOT / ".github/scripts/open-deploy-pr.sh",
     ROOT / ".github/scripts/kind-check.sh",
     ROOT / ".github/scripts/check-base-images.sh",
+    ROOT / ".github/scripts/run-shipped-image.sh",
+    ROOT / ".github/scripts/deployed-images.sh",
     ROOT / "gitops/argocd/bootstrap/bootstrap.sh",
 ]
 
