@@ -157,8 +157,19 @@ def test_karpenter_node_class_matches_the_applied_root(dev: dict[str, Any]) -> N
 # --- staging and prod: against their plans.
 
 
-def planned_names(plan: dict[str, Any], resource_type: str, attribute: str) -> set[str]:
-    return {v[attribute] for v in planned(plan, resource_type).values() if v.get(attribute)}
+def planned_names(
+    plan: dict[str, Any], resource_type: str, attribute: str, within: str = ""
+) -> set[str]:
+    """`attribute` of every planned `resource_type` whose address contains `within`."""
+    return {
+        v[attribute]
+        for address, v in planned(plan, resource_type).items()
+        if v.get(attribute) and within in address
+    }
+
+
+# The service's own data module: a plan may hold other services too (staging holds two).
+OWN_DATA = f'module.data["{SERVICE}"]'
 
 
 @pytest.mark.parametrize("environment", ["staging", "prod"])
@@ -175,12 +186,14 @@ def test_planned_environment_matches_its_values(
     expected = {
         "serviceAccount": {"roleArn": f"arn:aws:iam::{account}:role/{SERVICE}-{environment}"},
         "env": {
-            "DEPOT_TABLE_NAME": next(iter(planned_names(plan, "aws_dynamodb_table", "name"))),
+            "DEPOT_TABLE_NAME": next(
+                iter(planned_names(plan, "aws_dynamodb_table", "name", OWN_DATA))
+            ),
             "DEPOT_BUCKET_NAME": substitute(
                 f"{SERVICE}-{environment}-content-{EMULATOR_ACCOUNT_ID}", account
             ),
             "DEPOT_KEYS_SECRET_ID": next(
-                iter(planned_names(plan, "aws_secretsmanager_secret", "name"))
+                iter(planned_names(plan, "aws_secretsmanager_secret", "name", OWN_DATA))
             ),
             "AWS_REGION": "eu-west-1",
         },
