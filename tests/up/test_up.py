@@ -88,6 +88,8 @@ def test_healthy_traffic_pages_nobody(up: Up) -> None:
         up,
     )
     time.sleep(10)  # ten compressed minutes of healthy history
+    auth = {"Authorization": f"Bearer {up.state['api_key']}"}
+    assert httpx.get(f"{up.state['depot']}/v1/documents", headers=auth).status_code == 200
     assert not firing(up, PAGE)
     assert not page_lines(up), up.output()
 
@@ -103,6 +105,15 @@ def test_a_dependency_outage_pages_the_receiver(up: Up) -> None:
     )
     assert switched.returncode == 0, switched.stdout + switched.stderr
     assert httpx.get(f"{up.state['fault_switch']}/fault").json() == {"fault": "outage"}
+    # The switch reaches depot: a storage call now fails fast with 503 (ADR 0004).
+    documents = f"{up.state['depot']}/v1/documents"
+    auth = {"Authorization": f"Bearer {up.state['api_key']}"}
+    wait_for(
+        "depot answering 503 to a storage call",
+        lambda: httpx.get(documents, headers=auth, timeout=10).status_code == 503,
+        30,
+        up,
+    )
     wait_for(
         f"{PAGE} printed by the receiver",
         lambda: any(PAGE in line and "depot-pager" in line for line in page_lines(up)),
