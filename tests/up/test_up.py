@@ -124,7 +124,8 @@ def test_a_dependency_outage_pages_the_receiver(up: Up) -> None:
     page = next(line for line in page_lines(up) if PAGE in line)
     assert "(firing)" in page
     # The labelled time-compressed rendering of the chart's rule, routed as in prod.
-    labels = out[out.index(page) :].splitlines()[3]
+    after = out[out.index(page) :].splitlines()
+    labels = next(line for line in after if line.startswith("    labels: "))
     assert "'time_compression': '60x'" in labels and "'severity': 'page'" in labels, labels
     assert "PagerDuty event to depot-pager: [prod/" in out
 

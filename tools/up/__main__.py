@@ -105,6 +105,13 @@ def run(args: argparse.Namespace) -> int:
     except stack.MissingToolError as error:
         say(f"error: {error}")
         return 1
+    except Exception:
+        # Ctrl-C during start-up reaches the children too: one of them exiting early is
+        # the interruption, not a fault. The stack stopped what had started.
+        if stop.is_set():
+            say("interrupted during start-up; nothing is left running")
+            return 130
+        raise
     try:
         state = {"pid": os.getpid(), "api_key": running.api_key, **running.urls}
         (workdir / STATE_FILE).write_text(json.dumps(state, indent=2))
