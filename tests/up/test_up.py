@@ -94,7 +94,10 @@ def test_healthy_traffic_pages_nobody(up: Up) -> None:
     assert not page_lines(up), up.output()
 
 
-def test_a_dependency_outage_pages_the_receiver(up: Up) -> None:
+def test_a_dependency_outage_pages_the_receiver(
+    up: Up, record_property: Callable[[str, object], None]
+) -> None:
+    started = time.monotonic()
     switched = subprocess.run(
         [sys.executable, "-m", "tools.up", "--workdir", str(up.workdir), "fault", "outage"],
         cwd=ROOT,
@@ -120,6 +123,8 @@ def test_a_dependency_outage_pages_the_receiver(up: Up) -> None:
         150,
         up,
     )
+    # A figure for the report (xunit1 keeps it), never asserted: speed is for benchmarks.
+    record_property("fault_to_printed_page_seconds", round(time.monotonic() - started, 1))
     out = up.output()
     page = next(line for line in page_lines(up) if PAGE in line)
     assert "(firing)" in page
