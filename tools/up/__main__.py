@@ -54,7 +54,7 @@ The platform is up on 127.0.0.1 (Ctrl-C stops everything):
   fault switch     {switch}/fault
   AWS emulator     {urls["emulator"]}   (ephemeral: gone on Ctrl-C)
   tenant 'local' API key: {running.api_key}
-  traffic: a few requests a second to depot for {traffic_minutes:g} minutes, then it stops
+  traffic: about ten requests a second to depot for {traffic_minutes:g} minutes, then it stops
   {timing}
   logs: {running.workdir}
 
