@@ -82,7 +82,9 @@ def violations(job: dict[str, Any]) -> list[str]:
     sources = re.findall(r'"\$IMAGE@\$(\w+)"', create)
     merged = {merged_env.get(var) for var in sources}
     if merged != set(built) or len(sources) != len(built):
-        errors.append(f"the manifest list is made of {sorted(map(str, merged))}, built {sorted(built)}")
+        errors.append(
+            f"the manifest list is made of {sorted(map(str, merged))}, built {sorted(built)}"
+        )
 
     for build_id, platform in built.items():
         scans = [s for s in steps if _uses(s, TRIVY) and _image(s) == build_id]
@@ -132,7 +134,7 @@ def _runs(step: Step, build_id: str, platform: str) -> bool:
     env = _digest_env(step)
     for line in str(step.get("run", "")).splitlines():
         target = re.search(r'"\$IMAGE@\$(\w+)"', line)
-        if "docker run" in line and f"--platform {platform}" in line and target:
-            if env.get(target.group(1)) == build_id:
-                return True
+        runs = "docker run" in line and f"--platform {platform}" in line
+        if runs and target and env.get(target.group(1)) == build_id:
+            return True
     return False
