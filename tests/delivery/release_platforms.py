@@ -100,6 +100,10 @@ def violations(job: dict[str, Any]) -> list[str]:
                 errors.append(f"{platform}: SBOM {output} is not attested to its digest")
         if not any(_runs(s, build_id, platform) and steps.index(s) < merge_at for s in steps):
             errors.append(f"{platform}: its digest is never run before it is tagged")
+        if not any(_signs(s, build_id) for s in steps):
+            errors.append(f"{platform}: its digest is not signed")
+    if not any(_signs(s, str(merge.get("id"))) for s in steps):
+        errors.append("the manifest list is not signed")
     for step in steps:
         if step.get("continue-on-error"):
             errors.append(f"step {step.get('name') or step.get('id')}: continue-on-error")
@@ -127,6 +131,15 @@ def _attests(step: Step, predicate: str, build_id: str) -> bool:
             target = re.search(r'"\$IMAGE@\$(\w+)"', line)
             if target and env.get(target.group(1)) == build_id:
                 return True
+    return False
+
+
+def _signs(step: Step, step_id: str) -> bool:
+    env = _digest_env(step)
+    for line in str(step.get("run", "")).splitlines():
+        target = re.fullmatch(r'cosign sign --yes "\$IMAGE@\$(\w+)"', line.strip())
+        if target and env.get(target.group(1)) == step_id:
+            return True
     return False
 
 

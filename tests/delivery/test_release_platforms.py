@@ -79,6 +79,16 @@ def _attestations_in_the_build(job: Job) -> None:
     _step(job, "build-amd64")["with"]["provenance"] = "mode=max"
 
 
+def _list_unsigned(job: Job) -> None:
+    step = _step(job, "sign and attest (keyless)")
+    step["run"] = step["run"].replace('cosign sign --yes "$IMAGE@$DIGEST"\n', "")
+
+
+def _arm64_unsigned(job: Job) -> None:
+    step = _step(job, "sign and attest (keyless)")
+    step["run"] = step["run"].replace('cosign sign --yes "$IMAGE@$ARM64"\n', "")
+
+
 @pytest.mark.parametrize(
     ("breakage", "expected"),
     [
@@ -90,6 +100,8 @@ def _attestations_in_the_build(job: Job) -> None:
         (_arm64_never_run, "linux/arm64: its digest is never run"),
         (_scanned_after_tagging, "linux/arm64: its digest is not scanned as a gate before"),
         (_attestations_in_the_build, "attestations make the digest an index"),
+        (_list_unsigned, "the manifest list is not signed"),
+        (_arm64_unsigned, "linux/arm64: its digest is not signed"),
     ],
     ids=lambda value: getattr(value, "__name__", "")[1:] or None,
 )
