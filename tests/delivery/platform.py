@@ -607,11 +607,7 @@ def cluster_store_admits(store: Obj, namespace: str, labels: dict[str, str]) -> 
 # create (a hand-off between two changes that land separately). Each entry is listed in
 # the README's traceability table as open; test_platform fails once infra/ has the role,
 # so the entry cannot outlive the gap.
-AWAITING_INFRA: dict[str, tuple[str, str]] = {
-    # Reads image signatures from ECR for admission (ADR 0015); the role with ECR read
-    # rights on the platform repository is not yet in infra/modules/eks/irsa.tf.
-    "policy-controller": ("cosign-system", "policy-controller"),
-}
+AWAITING_INFRA: dict[str, tuple[str, str]] = {}
 
 
 def infra_irsa_roles(root: Path) -> dict[str, tuple[str, str]]:
