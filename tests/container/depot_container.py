@@ -39,14 +39,19 @@ class DepotContainer:
     seconds_to_ready: float
 
 
-def provision(endpoint_url: str, workdir: Path) -> dict[str, object]:
+def provision(
+    endpoint_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, object]:
     """Create the service's AWS resources on the emulator with `depot dev provision`."""
     result = subprocess.run(
         [
             *(str(DEPOT_PYTHON), "-m", "depot", "dev", "provision"),
             *("--endpoint-url", endpoint_url, "--tenant", TENANT),
         ],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(workdir), **MOTO_ENV, "AWS_REGION": "eu-west-1"},
+        env={
+            **{"PATH": "/usr/bin:/bin", "HOME": str(workdir), **MOTO_ENV},
+            **{"AWS_REGION": "eu-west-1", **(extra_env or {})},
+        },
         capture_output=True,
         text=True,
         timeout=60,

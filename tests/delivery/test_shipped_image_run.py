@@ -59,15 +59,19 @@ def test_ci_image_job_runs_the_real_image_before_scanning_on_both_architectures(
 
 
 def test_release_runs_the_real_image_before_pushing() -> None:
+    # The release pushes each platform untagged, by digest (tests/delivery/
+    # test_release_platforms.py); what ships is the tag, made only after the amd64 digest
+    # it names has been run hardened through the image tests.
     steps = load(WORKFLOWS / "release.yml")["jobs"]["image"]["steps"]
     check = index(steps, lambda s: "check-base-images.sh" in str(s.get("run", "")))
-    scan_build = index(steps, lambda s: s.get("name") == "scan build (amd64, local)")
+    build = index(steps, lambda s: s.get("id") == "build-amd64")
     run = index(steps, runs_shipped_image)
     push = index(steps, lambda s: s.get("id") == "push")
-    assert check < scan_build < run < push
-    ref = steps[scan_build]["with"]["tags"]
-    assert steps[run]["run"].rstrip().endswith(f"depot-image.tar {ref}")
-    assert_runs_hardened_in_the_check_machine(steps[run], ref)
+    assert check < build < run < push
+    assert steps[run]["env"]["AMD64"] == "${{ steps.build-amd64.outputs.digest }}"
+    assert 'docker tag "$IMAGE@$AMD64" localhost/depot:scan' in steps[run]["run"]
+    assert steps[run]["run"].rstrip().endswith("depot-image.tar localhost/depot:scan")
+    assert_runs_hardened_in_the_check_machine(steps[run], "localhost/depot:scan")
 
 
 def test_the_run_script_runs_the_container_tests_against_that_image() -> None:

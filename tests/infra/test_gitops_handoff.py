@@ -105,11 +105,14 @@ def test_dev_service_values_match_the_applied_root(dev: dict[str, Any]) -> None:
 def addon_roles(environment: str) -> dict[str, str]:
     folder = GITOPS / "platform" / "addons" / "environments" / environment
     assert folder.is_dir(), f"{folder.relative_to(ROOT)} is missing: add-on values must exist"
-    return {
-        path.stem: load(path)["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
-        for path in sorted(folder.glob("*.yaml"))
-        if "serviceAccount" in load(path)
-    }
+    roles = {}
+    for path in sorted(folder.glob("*.yaml")):
+        values = load(path)
+        # Most charts name the account at the top; policy-controller under webhook.
+        account = values.get("serviceAccount") or values.get("webhook", {}).get("serviceAccount")
+        if account:
+            roles[path.stem] = account["annotations"]["eks.amazonaws.com/role-arn"]
+    return roles
 
 
 def test_dev_addon_roles_and_loki_bucket_match_the_applied_root(dev: dict[str, Any]) -> None:
