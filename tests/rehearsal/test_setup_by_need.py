@@ -35,8 +35,9 @@ FAMILY = {
 FORBIDDEN_COMMAND = re.compile(
     r"\b(podman|buildah|mmdebstrap|docker|terraform|helm|checkov|trivy|hadolint|npm)\b"
 )
-# Each test target and the folders of its tests; the scripts those tests name (in
-# require_tool calls and in their "run scripts/setup/X.sh" messages) must be in its chain.
+# Each test target and the folders of its tests; every setup script those tests name
+# (their require_tool calls say which script installs a tool, their messages which one to
+# run) must be in the target's chain.
 AREAS = {
     "test-chart": ["tests/chart", "tests/policies"],
     "test-container": ["tests/container"],
