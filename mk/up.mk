@@ -4,22 +4,23 @@
 # switch, all on 127.0.0.1; Ctrl-C stops everything. Its test drives a dependency
 # outage to a printed page, opens Prometheus' alerts page in headless Chromium (the
 # screenshot lands in .cache/reports/) and checks that nothing is left running.
-SETUP_SCRIPTS += scripts/setup/chromium.sh
 TEST_TARGETS += test-up
 LINT_TARGETS += lint-up
 UP := uv run --frozen --project $(CURDIR) python -m tools.up
 
-.PHONY: up up-fault test-up lint-up
-up: setup ## The platform on loopback: depot, Prometheus, Alertmanager, a page receiver, traffic, a fault switch (Ctrl-C stops all).
+.PHONY: up up-fault setup-up test-up lint-up
+setup-up: setup-tool-python setup-tool-prometheus setup-tool-chromium ## Install what make up and test-up use.
+
+up: setup-up ## The platform on loopback: depot, Prometheus, Alertmanager, a page receiver, traffic, a fault switch (Ctrl-C stops all).
 	$(UP)
 
 up-fault: ## Set the fault of a running `make up`: FAULT=outage|errors|none.
 	$(UP) fault $(FAULT)
 
-test-up: ## `make up` end to end: an outage pages the receiver, Chromium shows it firing, Ctrl-C leaves nothing running.
+test-up: setup-up ## `make up` end to end: an outage pages the receiver, Chromium shows it firing, Ctrl-C leaves nothing running.
 	$(PYTEST) tests/up -o junit_family=xunit1 --junitxml=$(REPORTS)/up.xml
 
-lint-up: ## ruff (lint + format check) and mypy on tools/up and its tests.
+lint-up: setup-tool-python ## ruff (lint + format check) and mypy on tools/up and its tests.
 	uv run --frozen ruff check tools/up tests/up
 	uv run --frozen ruff format --check tools/up tests/up
 	uv run --frozen mypy --ignore-missing-imports --explicit-package-bases tools/up tests/up

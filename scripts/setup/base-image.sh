@@ -106,10 +106,11 @@ if ! image_exists "$base_tag"; then
 fi
 
 # --- UV_IMAGE -----------------------------------------------------------------------
-# The binary itself, not a wrapper (pyenv shims are shell scripts): the one pip put in
-# place, else whatever `uv` on PATH resolves to.
-uv_bin="$(python3 -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || readlink -f "$(command -v uv)")"
-if ! head -c 4 "$uv_bin" | grep -q ELF || [ "$("$uv_bin" --version | awk '{print $2}')" != "$UV_VERSION" ]; then
+# The binary itself, not a link: the pinned one scripts/setup/python.sh put in .cache/bin.
+# Never python3's own `uv` module nor the first uv on the user's PATH: either may be
+# another version (ADR 0080).
+uv_bin="$(readlink -f "$CACHE/bin/uv" 2>/dev/null || true)"
+if [ ! -f "$uv_bin" ] || ! head -c 4 "$uv_bin" | grep -q ELF || [ "$("$uv_bin" --version | awk '{print $2}')" != "$UV_VERSION" ]; then
   echo "uv at $uv_bin is not $UV_VERSION; run scripts/setup/python.sh first" >&2
   exit 1
 fi

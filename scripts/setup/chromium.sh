@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian's Chromium, for the `make up` test that opens Prometheus' alerts page headless
-# and saves a screenshot (tests/up/test_browser.py). Nothing else uses it.
+# Debian's Chromium, headless: the `make up` test opens Prometheus' alerts page and saves
+# a screenshot (tests/up/), the site test opens the built docs (tests/docs/test_site.py).
 source "$(dirname "$0")/lib.sh"
 apt_install chromium
