@@ -3,7 +3,6 @@ server on loopback: ready, a document round trip, metrics, and a clean SIGTERM e
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -13,7 +12,13 @@ import httpx
 import pytest
 
 from tests.container.conftest import BuiltImage
-from tests.container.depot_container import HARDENING, DepotContainer, container_env, start_depot
+from tests.container.depot_container import (
+    HARDENING,
+    DepotContainer,
+    container_env,
+    round_trip,
+    start_depot,
+)
 from tests.container.podman import Podman
 from tests.support.moto import MotoServer
 from tests.support.tools import ROOT
@@ -78,28 +83,9 @@ def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
 
 
 def test_document_round_trip(depot: DepotContainer) -> None:
-    headers = {"Authorization": f"Bearer {depot.api_key}"}
-    content = b"container round trip\n" * 64
-    with httpx.Client(base_url=depot.url, headers=headers, timeout=10.0) as client:
-        created = client.post(
-            "/v1/documents", json={"name": "round-trip.txt", "content_type": "text/plain"}
-        )
-        assert created.status_code == 201, created.text
-        doc_id = created.json()["id"]
-        uploaded = client.put(
-            f"/v1/documents/{doc_id}/content",
-            content=content,
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        assert uploaded.status_code == 201, uploaded.text
-        assert uploaded.json()["status"] == "available"
-        downloaded = client.get(f"/v1/documents/{doc_id}/content")
-        assert downloaded.status_code == 200, downloaded.text
-        assert hashlib.sha256(downloaded.content).digest() == hashlib.sha256(content).digest()
-        assert client.delete(f"/v1/documents/{doc_id}").status_code == 204
-        assert client.get(f"/v1/documents/{doc_id}").status_code == 404
-        # Without a key: refused, not served.
-        assert httpx.get(f"{depot.url}/v1/documents/{doc_id}", timeout=5.0).status_code == 401
+    doc_id = round_trip(depot, "round-trip.txt", b"container round trip\n" * 64)
+    # Without a key: refused, not served.
+    assert httpx.get(f"{depot.url}/v1/documents/{doc_id}", timeout=5.0).status_code == 401
 
 
 def test_metrics(depot: DepotContainer, depot_image: BuiltImage) -> None:

@@ -10,7 +10,6 @@ work, not a CA that happens to be in the image.
 
 from __future__ import annotations
 
-import hashlib
 import ssl
 import time
 from collections.abc import Iterator
@@ -21,10 +20,10 @@ import pytest
 from tests.container.conftest import BuiltImage
 from tests.container.depot_container import (
     HARDENING,
-    DepotContainer,
     container_env,
     is_running,
     provision,
+    round_trip,
     start_depot,
 )
 from tests.container.podman import Podman
@@ -104,7 +103,7 @@ def test_with_aws_ca_bundle_the_image_is_ready_and_round_trips_a_document(
         run_args=(_mount(pki),),
     )
     try:
-        _round_trip(depot)
+        round_trip(depot, "tls.txt", b"over TLS, trusted through AWS_CA_BUNDLE\n" * 64)
         answer = _readiness(depot.url)
         assert answer is not None and answer[0] == 200
         dependencies = answer[1]["dependencies"]
@@ -112,27 +111,6 @@ def test_with_aws_ca_bundle_the_image_is_ready_and_round_trips_a_document(
         assert dependencies["secretsmanager"]["up"] is True, dependencies
     finally:
         podman.remove(depot.name)
-
-
-def _round_trip(depot: DepotContainer) -> None:
-    content = b"over TLS, trusted through AWS_CA_BUNDLE\n" * 64
-    headers = {"Authorization": f"Bearer {depot.api_key}"}
-    with httpx.Client(base_url=depot.url, headers=headers, timeout=10.0) as client:
-        created = client.post(
-            "/v1/documents", json={"name": "tls.txt", "content_type": "text/plain"}
-        )
-        assert created.status_code == 201, created.text
-        doc_id = created.json()["id"]
-        uploaded = client.put(
-            f"/v1/documents/{doc_id}/content",
-            content=content,
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        assert uploaded.status_code == 201, uploaded.text
-        downloaded = client.get(f"/v1/documents/{doc_id}/content")
-        assert downloaded.status_code == 200, downloaded.text
-        assert hashlib.sha256(downloaded.content).digest() == hashlib.sha256(content).digest()
-        assert client.delete(f"/v1/documents/{doc_id}").status_code == 204
 
 
 def test_without_aws_ca_bundle_readiness_reports_the_dependencies_unreachable(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.make import dry_run
 from tests.support.tools import CACHE_BIN, ROOT, prerequisite_missing
 
 SETUP_SCRIPT = re.compile(r"scripts/setup/([\w.-]+\.sh)")
@@ -55,19 +56,6 @@ WHOLE_SETUP = {"test-mutations", "test-mutations-slow"}
 # Test files that read the setup scripts as data (pins, apt packages) without using what
 # they install.
 READS_SCRIPTS_AS_DATA = {"test_ci_environment.py", "test_renovate.py", "test_setup_by_need.py"}
-
-
-def dry_run(target: str, extra_makefile: Path | None = None) -> str:
-    """Every command `make <target>` would run, in order, without running any."""
-    files = ["-f", "Makefile", "-f", str(extra_makefile)] if extra_makefile else []
-    return subprocess.run(
-        ["make", "-s", "-n", "--always-make", *files, target],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
 
 
 def setup_scripts(chain: str) -> list[str]:

@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.tools import ROOT, require_tool
+from tests.support import chromium
+from tests.support.tools import ROOT
 from tests.up.alerts_page import rule_states
 from tests.up.conftest import Up
 from tests.up.processes import alive, descendants, group_alive
@@ -30,16 +30,6 @@ pytestmark = pytest.mark.slow
 PAGE = "ServiceAvailabilityFastBurn"
 REPORTS = ROOT / ".cache" / "reports"
 SCREENSHOT = REPORTS / "up-prometheus-alerts.png"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout: float, up: Up) -> None:
@@ -136,21 +126,11 @@ def test_a_dependency_outage_pages_the_receiver(
 
 
 def test_prometheus_alerts_page_shows_the_page_firing_in_chromium(up: Up, tmp_path: Path) -> None:
-    chromium = require_tool("chromium", "scripts/setup/chromium.sh")
     assert firing(up, PAGE)
     url = up.state["prometheus_alerts"]
 
     def browse(*args: str) -> str:
-        profile = tempfile.mkdtemp(dir=tmp_path)  # a fresh profile per run
-        result = subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
-            capture_output=True,
-            text=True,
-            timeout=90,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        return result.stdout
+        return chromium.browse(url, *args, workdir=tmp_path, timeout=90)
 
     shown = rule_states(browse("--virtual-time-budget=5000", "--dump-dom"))
     assert shown.get(PAGE) == "firing", shown
