@@ -32,13 +32,21 @@ def _listed_files(source: Path) -> list[str]:
 
 
 def _index(dest: Path, files: list[str]) -> None:
-    """Make the copy a git repository whose index lists its files: tests that ask git
-    which files the repository holds (Renovate's, `make configure`'s) then see the copy."""
+    """Make the copy a git repository whose index and one commit hold its files: tests
+    that ask git which files the repository holds (Renovate's, `make configure`'s) then
+    see the copy."""
     git = ["git", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main"]
     subprocess.run([*git, "init", "-q"], cwd=dest, check=True)
     subprocess.run(
         [*git, "add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul"],
         cwd=dest, input="\0".join(files).encode(), check=True,
+    )  # fmt: skip
+    # A commit too, for tests that clone the repository (the fresh-machine rehearsal
+    # clones HEAD): they see the unmutated state, the mutation being uncommitted.
+    subprocess.run(
+        [*git, "-c", "user.name=mutations", "-c", "user.email=mutations@localhost",
+         "commit", "--quiet", "--no-verify", "--no-gpg-sign", "--message=copy"],
+        cwd=dest, check=True,
     )  # fmt: skip
 
 
