@@ -64,6 +64,19 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
   chroot "$ROOTFS" update-ca-certificates >/dev/null 2>&1
 fi
 mkdir -p "$ROOTFS/var/cache/apt/archives" "$ROOTFS/var/cache/uv"
+# The service's interpreter (services/depot/.python-version, the image base's Python,
+# ADR 0052): this machine kind has it through pyenv, and no registry it reaches ships
+# CPython builds (uv would download one from GitHub), so it comes from here, read-only,
+# at the path scripts/setup/python.sh looks for it.
+service_python="$(tr -d '[:space:]' <"$ROOT/services/depot/.python-version")"
+python_dir=""
+for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$service_python".*; do
+  if [ -x "$candidate/bin/python$service_python" ]; then python_dir="$candidate"; break; fi
+done
+if [ -n "$python_dir" ]; then
+  say "bringing from this machine: Python $service_python ($python_dir)"
+  mkdir -p "$ROOTFS/root/.pyenv/versions/$(basename "$python_dir")"
+fi
 
 say "cloning $(git -C "$ROOT" rev-parse --short HEAD) (committed state only)"
 git clone --quiet --no-hardlinks --no-checkout "$ROOT" "$ROOTFS$REPO_IN"
@@ -137,7 +150,7 @@ say "inside the clean machine"
 # started inside (make run's emulator and server) dies with it.
 # shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
 unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
-  rootfs="$1"; mirror="$2"; caches="$3"; shift 3
+  rootfs="$1"; mirror="$2"; caches="$3"; python_dir="$4"; shift 4
   # The root must be a mount point, as on a real machine: podman (containers-storage)
   # remounts / when it unpacks an image layer.
   mount --bind "$rootfs" "$rootfs"
@@ -148,6 +161,9 @@ unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
   mount --bind "$caches/apt" "$rootfs/var/cache/apt/archives"
   mount --bind "$caches/uv" "$rootfs/var/cache/uv"
   if [ -n "$mirror" ]; then mount --bind -o ro "$mirror" "$rootfs$mirror"; fi
+  if [ -n "$python_dir" ]; then
+    mount --bind -o ro "$python_dir" "$rootfs/root/.pyenv/versions/$(basename "$python_dir")"
+  fi
   exec chroot "$rootfs" env -i "$@"
-' _ "$ROOTFS" "$mirror" "$CACHES" "${env_args[@]}" bash -c "$inside"
+' _ "$ROOTFS" "$mirror" "$CACHES" "$python_dir" "${env_args[@]}" bash -c "$inside"
 say "passed"
