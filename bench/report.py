@@ -138,6 +138,7 @@ def tables(results: dict[str, Any]) -> str:
         f"RSS per worker: idle {results['rss_mib_idle']} MiB, after load "
         f"{results['rss_mib_after_load']} MiB",
     ]
+    lines += client_table(results.get("clients"))
     image = results["image"]
     lines.append(f"image: {image['mib']} MiB" if isinstance(image, dict) else f"image: {image}")
     ratio = results["livez_vs_hello"]
@@ -166,6 +167,21 @@ def tables(results: dict[str, Any]) -> str:
             f"-> {c['rps_per_pod_at_target']}"
         )
     return "\n".join(lines) + "\n"
+
+
+def client_table(clients: dict[str, Any] | None) -> list[str]:
+    if not clients:
+        return []
+    if "skipped" in clients:
+        return ["", f"DynamoDB client comparison skipped: {clients['skipped']}"]
+    lines = ["", "## DynamoDB clients: CPU ms per GetItem (same run, same core)", ""]
+    lines += ["| client | concurrency | CPU ms/call | wall ms/call |", "|---|---|---|---|"]
+    for name, by_concurrency in clients.items():
+        for concurrency, p in by_concurrency.items():
+            lines.append(
+                f"| {name} | {concurrency} | {p['cpu_ms_per_call']} | {p['wall_ms_per_call']} |"
+            )
+    return lines
 
 
 def plot(results: dict[str, Any], path: Path) -> None:

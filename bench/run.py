@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from bench import report, transfer
 from bench.procstat import cpu_seconds, rss_mib
 from bench.servers import LOAD_CORE, SERVER_CORE, hello_server, start_to_ready
 from bench.wrk import WrkResult, run_wrk
-from tests.reliability.procs import DEPOT_PYTHON, Emulator, Replica, provision
+from tests.reliability.procs import DEPOT_PYTHON, Emulator, Replica, base_env, provision
 from tests.reliability.rollout import RolloutPlan, run_rollout
 from tests.reliability.timings import chart_timings
 from tests.support.tools import ROOT
@@ -116,6 +117,21 @@ def boto_floor(endpoint: str, table: str) -> dict[str, Any]:
     return dict(json.loads(out.stdout))
 
 
+def client_comparison(endpoint: str, table: str, calls: int) -> dict[str, Any]:
+    """CPU per GetItem: boto3 (calling thread, worker threads), aiobotocore and aiodynamo,
+    in their own project (aiobotocore pins a botocore the service's boto3 pin does not
+    meet), pinned to the server core like the floor. docs/adr/0002 records the decision."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return {"skipped": "uv not on PATH (make setup)"}
+    project = ROOT / "bench" / "clients"
+    argv = ["taskset", "-c", str(SERVER_CORE), uv, "run", "--frozen", "--project", str(project),
+            "python", str(project / "compare.py"), endpoint, table, str(calls)]  # fmt: skip
+    env = {**base_env(), "AWS_DEFAULT_REGION": "eu-west-1"}
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=600, env=env)
+    return dict(json.loads(out.stdout))
+
+
 def depot_endpoints(replica: Replica, key: str, seconds: float) -> dict[str, Any]:
     import httpx
 
@@ -192,6 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
     parser.add_argument("--no-rollout", action="store_true", help="skip the long rollout")
     parser.add_argument("--no-transfer", action="store_true", help="skip content throughput")
+    parser.add_argument(
+        "--no-clients", action="store_true", help="skip the DynamoDB client comparison"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -229,6 +248,9 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 replica.stop()
             results["boto3_getitem_floor"] = boto_floor(emulator.url, resources.table)
+            if not args.no_clients:
+                print("DynamoDB clients (CPU per GetItem):", flush=True)
+                results["clients"] = client_comparison(emulator.url, resources.table, 500)
             if not args.no_transfer:
                 print("content transfer (depot vs bare boto3 multipart):", flush=True)
                 results["transfer"] = transfer.run(provision(emulator.url, ["acme"]), work)
