@@ -138,7 +138,8 @@ def tables(results: dict[str, Any]) -> str:
         f"RSS per worker: idle {results['rss_mib_idle']} MiB, after load "
         f"{results['rss_mib_after_load']} MiB",
     ]
-    lines += client_table(results.get("clients"))
+    lines += client_table(results.get("clients"), "emulator: a new connection per call")
+    lines += client_table(results.get("clients_keepalive"), "through a keep-alive front")
     image = results["image"]
     lines.append(f"image: {image['mib']} MiB" if isinstance(image, dict) else f"image: {image}")
     ratio = results["livez_vs_hello"]
@@ -169,12 +170,12 @@ def tables(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def client_table(clients: dict[str, Any] | None) -> list[str]:
+def client_table(clients: dict[str, Any] | None, setting: str) -> list[str]:
     if not clients:
         return []
     if "skipped" in clients:
         return ["", f"DynamoDB client comparison skipped: {clients['skipped']}"]
-    lines = ["", "## DynamoDB clients: CPU ms per GetItem (same run, same core)", ""]
+    lines = ["", f"## DynamoDB clients: CPU ms per GetItem (same run, same core; {setting})", ""]
     lines += ["| client | concurrency | CPU ms/call | wall ms/call |", "|---|---|---|---|"]
     for name, by_concurrency in clients.items():
         for concurrency, p in by_concurrency.items():

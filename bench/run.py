@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report, transfer
+from bench.keepalive import keepalive_front
 from bench.procstat import cpu_seconds, rss_mib
 from bench.servers import LOAD_CORE, SERVER_CORE, hello_server, start_to_ready
 from bench.wrk import WrkResult, run_wrk
@@ -251,6 +252,12 @@ def main(argv: list[str] | None = None) -> None:
             if not args.no_clients:
                 print("DynamoDB clients (CPU per GetItem):", flush=True)
                 results["clients"] = client_comparison(emulator.url, resources.table, 500)
+                nginx = shutil.which("nginx")
+                if nginx is not None:
+                    with keepalive_front(nginx, emulator.url, work / "keepalive") as front:
+                        results["clients_keepalive"] = client_comparison(
+                            front, resources.table, 500
+                        )
             if not args.no_transfer:
                 print("content transfer (depot vs bare boto3 multipart):", flush=True)
                 results["transfer"] = transfer.run(provision(emulator.url, ["acme"]), work)
