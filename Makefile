@@ -18,12 +18,21 @@ BENCH_TARGETS :=
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help setup lint test bench run clean
+.PHONY: help setup setup-python lint test bench run clean
 help: ## List the targets.
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 setup: ## Install every tool the project uses (pip, apt, npm); idempotent.
 	@for s in $(SETUP_SCRIPTS); do bash "$$s"; done
+
+# Setup by need (docs/adr/0080-setup-by-need.md): a target installs only what it uses.
+# `setup-tool-<name>` runs scripts/setup/<name>.sh; each area's `setup-<area>` lists the
+# tools its checks use, and its test target depends on it, so `make test-<area>` works
+# alone on a fresh clone. make runs each at most once per invocation, left to right.
+setup-tool-%:
+	@bash scripts/setup/$*.sh
+
+setup-python: setup-tool-python ## The pinned uv and every locked Python environment.
 
 lint: setup $(LINT_TARGETS) ## Lint, format and type checks of every area.
 

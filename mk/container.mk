@@ -10,16 +10,26 @@ LINT_TARGETS += lint-container
 CONTAINER_ENV := CONTAINERS_CONF=$(CURDIR)/.cache/containers/containers.conf \
 	CONTAINERS_STORAGE_CONF=$(CURDIR)/.cache/containers/storage.conf
 
-.PHONY: test-container lint-container container-image
-lint-container: ## ruff (lint + format) and mypy --strict on the container tests.
+.PHONY: test-container lint-container container-image setup-container test-shipped-image
+setup-container: setup-tool-python setup-tool-checkov setup-tool-podman setup-tool-base-image ## Install what test-container uses.
+
+lint-container: setup-tool-python ## ruff (lint + format) and mypy --strict on the container tests.
 	uv run --frozen ruff check tests/container && uv run --frozen ruff format --check tests/container
 	uv run --frozen mypy --strict tests/container
 
-test-container: ## Container image: lint, build with podman, run hardened against moto; prints the image size.
+test-container: setup-container ## Container image: lint, build with podman, run hardened against moto; prints the image size.
 	@mkdir -p $(REPORTS)
 	$(CONTAINER_ENV) $(PYTEST) tests/container --junitxml=$(REPORTS)/container.xml
 
-container-image: ## Build localhost/depot:dev with podman from the local base images.
+# The image built from the real base elsewhere (CI's image job, the release), already in
+# podman's store: the image and run tests pointed at it (tests/container/conftest.py).
+SHIPPED_IMAGE_TESTS := tests/container/test_image.py tests/container/test_container_run.py
+test-shipped-image: setup-tool-python ## Run the image and run tests against DEPOT_IMAGE (built from the real base).
+	@test -n "$(DEPOT_IMAGE)" || { echo "set DEPOT_IMAGE=<image in podman's store>" >&2; exit 2; }
+	@mkdir -p $(REPORTS)
+	$(CONTAINER_ENV) DEPOT_IMAGE=$(DEPOT_IMAGE) $(PYTEST) $(SHIPPED_IMAGE_TESTS) --junitxml=$(REPORTS)/shipped-image.xml
+
+container-image: setup-tool-python setup-tool-podman setup-tool-base-image ## Build localhost/depot:dev with podman from the local base images.
 	@set -a && source .cache/container/images.env && set +a && \
 	$(CONTAINER_ENV) podman build --pull=never --network=host --format=docker \
 	  --build-arg BASE_IMAGE="$$BASE_IMAGE" --build-arg UV_IMAGE="$$UV_IMAGE" \

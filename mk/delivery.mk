@@ -4,8 +4,11 @@
 SETUP_SCRIPTS += scripts/setup/shellcheck.sh
 TEST_TARGETS += test-delivery
 
-.PHONY: test-delivery
-test-delivery: ## Argo CD objects, GitOps renders, workflow lint/security, promotion tool.
+.PHONY: test-delivery setup-delivery
+# Terraform: the lock-file checks init every root read-only through the CLI configuration.
+setup-delivery: setup-tool-python setup-tool-helm setup-tool-node-validators setup-tool-checkov setup-tool-shellcheck setup-tool-terraform ## Install what test-delivery uses.
+
+test-delivery: setup-delivery ## Argo CD objects, GitOps renders, workflow lint/security, promotion tool.
 	$(PYTEST) tests/delivery -n 2 --junitxml=$(REPORTS)/delivery.xml
 
 # The kind job runs on GitHub's runner, next to the Docker its cluster runs on: it installs
@@ -29,8 +32,8 @@ tf-lock: ## Write .terraform.lock.hcl for every root under infra/live (offline: 
 	bash scripts/tf-lock.sh
 
 .PHONY: configure configure-check
-configure: ## Write platform-settings.yaml (GitHub owner/repo, teams, AWS accounts, region, domain) everywhere.
+configure: setup-tool-python ## Write platform-settings.yaml (GitHub owner/repo, teams, AWS accounts, region, domain) everywhere.
 	uv run --frozen python scripts/configure.py
 
-configure-check: ## Fail while platform-settings.yaml still holds a shipped placeholder.
+configure-check: setup-tool-python ## Fail while platform-settings.yaml still holds a shipped placeholder.
 	uv run --frozen python scripts/configure.py --check

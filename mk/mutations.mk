@@ -9,21 +9,21 @@ LINT_TARGETS += lint-mutations
 MUTATION_JOBS ?= 2
 
 .PHONY: lint-mutations test-mutations test-mutations-slow
-lint-mutations: ## ruff and mypy --strict on the mutation runner.
+lint-mutations: setup-tool-python ## ruff and mypy --strict on the mutation runner.
 	uv run --frozen ruff check tests/mutations
 	uv run --frozen ruff format --check tests/mutations
 	uv run --frozen mypy --strict --ignore-missing-imports tests/mutations
 
-test-mutations: ## The runner's own tests, then every quick promise mutation must be killed.
+test-mutations: setup ## The runner's own tests, then every quick promise mutation must be killed.
 	$(PYTEST) tests/mutations --junitxml=$(REPORTS)/mutations-runner.xml
 	uv run --frozen --project $(CURDIR) python -m tests.mutations.runner --speed quick \
 	  --jobs $(MUTATION_JOBS) --junit $(REPORTS)/mutations-quick.xml
 
-test-mutations-slow: ## Slow promise mutations (Terraform applies on moto, live stacks).
+test-mutations-slow: setup ## Slow promise mutations (Terraform applies on moto, live stacks).
 	uv run --frozen --project $(CURDIR) python -m tests.mutations.runner --speed slow \
 	  --jobs 1 --junit $(REPORTS)/mutations-slow.xml
 
 BENCH_TARGETS += bench-mutation-score
 .PHONY: bench-mutation-score
-bench-mutation-score: ## mutmut score of tools/delivery; survivors in bench/results/mutation-score.txt.
+bench-mutation-score: setup-tool-python ## mutmut score of tools/delivery; survivors in bench/results/mutation-score.txt.
 	uv run --frozen --project $(CURDIR) python -m tests.mutations.score

@@ -11,8 +11,10 @@
 #    by the project's own scripts.
 # 3. Inside it (chroot, own mount and pid namespaces: nothing leaks, everything started
 #    inside dies with it), from a clean `git clone` of this repository's HEAD: the
-#    README's set-up (`make setup`), then `make run` until /readyz answers 200, and one
-#    check per tool family (REHEARSAL_CHECKS, default: chart, infra, observability).
+#    README's first command, `make run`, until /readyz answers 200, having installed no
+#    container runtime, Terraform set-up, Helm, Node tool or scanner (ADR 0080); then
+#    the whole set-up (`make setup`), and one check per tool family (REHEARSAL_CHECKS,
+#    default: chart, infra, observability).
 #
 # Usage: scripts/rehearsal.sh [WORKDIR]     (make test-rehearsal runs it; root needed)
 # Env:   REHEARSAL_CHECKS  space-separated pytest node ids to run inside (after make run)
@@ -81,22 +83,37 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 inside="$(cat <<EOF
 set -euo pipefail
 cd $REPO_IN
+# The README's first command on the fresh clone: it installs what it needs itself.
+echo "[inside] make run (the first command), waiting for /readyz on port $port"
 t0=\$(date +%s)
-echo "[inside] make setup (the README's set-up)"
-make setup
-echo "[inside] make setup took \$((\$(date +%s) - t0)) s"
-echo "[inside] make run, waiting for /readyz on port $port"
 PORT=$port make run >/tmp/run.log 2>&1 &
 ready=0
-for _ in \$(seq 1 120); do
+# Bounded: a first run downloads uv and the service's environment (about a minute).
+for _ in \$(seq 1 600); do
   if python3 -c 'import sys, urllib.request; sys.exit(urllib.request.urlopen("http://127.0.0.1:$port/readyz", timeout=2).status != 200)' 2>/dev/null; then
     ready=1; break
   fi
   sleep 1
 done
 if [ "\$ready" != 1 ]; then echo "[inside] make run never became ready"; tail -n 40 /tmp/run.log; exit 1; fi
-echo "[inside] make run is ready"
+echo "[inside] make run is ready, \$((\$(date +%s) - t0)) s after a fresh clone"
 kill %1 2>/dev/null || true
+wait 2>/dev/null || true
+# What make run must not have installed (ADR 0080): a container runtime or the base
+# image, Terraform's set-up, Helm, Node tools, a scanner.
+heavy=""
+for tool in podman runc mmdebstrap node npm; do
+  if command -v "\$tool" >/dev/null; then heavy="\$heavy \$tool"; fi
+done
+for path in .cache/bin/helm .cache/bin/checkov .cache/terraform .cache/container .cache/containers; do
+  if [ -e "\$path" ]; then heavy="\$heavy \$path"; fi
+done
+if [ -n "\$heavy" ]; then echo "[inside] make run installed what it does not use:\$heavy"; exit 1; fi
+echo "[inside] make run installed no container, Terraform, Helm, Node or scanner tool"
+t0=\$(date +%s)
+echo "[inside] make setup (everything else the README's commands use)"
+make setup
+echo "[inside] make setup took \$((\$(date +%s) - t0)) s"
 echo "[inside] checks: $(echo "$CHECKS" | tr '\n' ' ')"
 # make puts .cache/bin (uv, helm, checkov) first on PATH; a single check outside make
 # needs the same.

@@ -20,6 +20,13 @@ for pin in "${pins[@]}"; do
     echo "::error file=$dockerfile::$name=$ref is not pinned by digest; pin it as <image>:<tag>@sha256:<digest>" >&2
     status=1; continue ;;
   esac
+  # A digest written where no registry was reachable is committed as all zeros (ADR
+  # 0052): refused by name, whatever a registry would answer.
+  case "$ref" in *@sha256:0000000000000000000000000000000000000000000000000000000000000000)
+    echo "::error file=$dockerfile::$name=$ref is the unverified placeholder digest" >&2
+    echo "::error file=$dockerfile::fix: resolve ${ref%@*} (docker buildx imagetools inspect ${ref%@*}), set the digest in $dockerfile and docs/pins/images.yaml" >&2
+    status=1; continue ;;
+  esac
   if docker buildx imagetools inspect "$ref" >/dev/null 2>inspect.err; then
     echo "- \`$name\` resolves: \`$ref\`" >>"$summary"
   else

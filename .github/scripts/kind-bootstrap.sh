@@ -37,9 +37,11 @@ APPLICATIONS=(
   addon-kube-prometheus-stack
   addon-loki
   addon-metrics-server
+  addon-policy-controller
   depot-dev
   platform
   platform-capacity
+  platform-image-policy
   platform-observability
   root
 )

@@ -50,7 +50,7 @@ fi
 echo "::error::$repository:$tag is already in ECR as $digest but carries no signature of this" \
   "commit's release ($GITHUB_SHA): $(tr '\n' ' ' <cosign.err)" >&2
 echo "::error::ECR tags are immutable, so nothing is pushed. If that digest is the one this run" \
-  "built (its provenance attestation names the commit), sign it by hand with cosign sign" \
+  "built (its org.opencontainers.image.revision label names the commit), sign it by hand with cosign sign" \
   "$image@$digest and re-run; otherwise release the next version (vX.Y.Z+1)." >&2
 rm -f cosign.err
 exit 1

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The documentation site's tools beyond the Python ones (mkdocs and Material come from
-# the root project's `docs` dependency group): Chromium to open the built site headless,
-# and Mermaid's browser bundle, served by the site itself so the architecture picture
-# renders without fetching from a CDN (Material loads unpkg.com only when no `mermaid`
-# global exists).
+# the root project's `docs` dependency group; Chromium, to open the built site, from
+# chromium.sh): Mermaid's browser bundle, served by the site itself so the architecture
+# picture renders without fetching from a CDN (Material loads unpkg.com only when no
+# `mermaid` global exists).
 source "$(dirname "$0")/lib.sh"
-apt_install chromium
 
 # Material expects Mermaid 11 (its bundle names mermaid@11). The tarball's integrity is
 # pinned as the npm registry reports it (`npm view mermaid@VERSION dist.integrity`), so a

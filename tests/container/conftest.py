@@ -20,6 +20,10 @@ from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 DEPOT_DIR = ROOT / "services" / "depot"
 IMAGE_REF = "localhost/depot:test"
+# An image built elsewhere, from the real base (CI's image job loads it into podman and
+# names it here): the image and run tests then check what ships instead of a build from
+# the local stand-in bases.
+SHIPPED_IMAGE_ENV = "DEPOT_IMAGE"
 SOURCE_URL = "https://github.com/example-org/depot-platform"
 # Conftests load at collection: a report written after this was written by this run.
 SESSION_STARTED = time.time()
@@ -69,6 +73,17 @@ def _revision() -> str:
     return result.stdout.strip() or "unknown"
 
 
+def source_date_epoch() -> str:
+    """The commit's time: what CI and the release pass as SOURCE_DATE_EPOCH."""
+    result = subprocess.run(
+        ["git", "-C", str(ROOT), "log", "-1", "--format=%ct"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "0"
+
+
 def _ca_bundle() -> Path | None:
     """The host's CA bundle, handed to the build as a secret: on machines behind a
     TLS-inspecting proxy uv inside the build needs it to reach PyPI."""
@@ -108,30 +123,53 @@ def drop_stale_runtime_layers(podman: Podman, image: BuiltImage) -> None:
         podman("rmi", "--force", *stale, check=False, timeout=300)
 
 
+def shipped_image(podman: Podman, ref: str) -> BuiltImage:
+    """An image built from the real base elsewhere; what it claims to be comes from its
+    own labels, and its version must still be the package's."""
+    if not podman.image_exists(ref):
+        pytest.fail(f"{SHIPPED_IMAGE_ENV}={ref} is not in podman's store (podman load it first)")
+    labels = podman.inspect_image(ref)["Config"]["Labels"]
+    return BuiltImage(
+        ref,
+        labels["org.opencontainers.image.version"],
+        labels["org.opencontainers.image.revision"],
+        labels["org.opencontainers.image.base.name"],
+    )
+
+
 @pytest.fixture(scope="session")
-def depot_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
-    """The image, built from the shipped Dockerfile; only the base references differ."""
+def depot_image(podman: Podman, request: pytest.FixtureRequest) -> BuiltImage:
+    """The image, built from the shipped Dockerfile; only the base references differ. With
+    DEPOT_IMAGE set, the image built from the real base instead."""
+    shipped = os.environ.get(SHIPPED_IMAGE_ENV)
+    if shipped:
+        return shipped_image(podman, shipped)
+    base_images: dict[str, str] = request.getfixturevalue("base_images")
     image = BuiltImage(IMAGE_REF, _package_version(), _revision(), base_images["BASE_IMAGE"])
+    drop_stale_runtime_layers(podman, image)
+    podman("build", *build_args(base_images, image.ref), str(DEPOT_DIR), timeout=900)
+    return image
+
+
+def build_args(base_images: dict[str, str], ref: str) -> list[str]:
+    """`podman build` options for the shipped Dockerfile from the local stand-in bases."""
     args = [
-        "build",
         "--pull=never",
         # The build stage fetches wheels from PyPI; host networking reaches it the same
         # way the host does.
         "--network=host",
         # Docker format keeps HEALTHCHECK (OCI image config has no field for it).
         "--format=docker",
-        f"--build-arg=BASE_IMAGE={image.base_image}",
+        f"--build-arg=BASE_IMAGE={base_images['BASE_IMAGE']}",
         f"--build-arg=UV_IMAGE={base_images['UV_IMAGE']}",
-        f"--build-arg=VERSION={image.version}",
-        f"--build-arg=REVISION={image.revision}",
-        f"--tag={image.ref}",
+        f"--build-arg=VERSION={_package_version()}",
+        f"--build-arg=REVISION={_revision()}",
+        f"--tag={ref}",
     ]
     ca_bundle = _ca_bundle()
     if ca_bundle:
         args.append(f"--secret=id=ca-bundle,src={ca_bundle}")
-    drop_stale_runtime_layers(podman, image)
-    podman(*args, str(DEPOT_DIR), timeout=900)
-    return image
+    return args
 
 
 @pytest.fixture(scope="session")

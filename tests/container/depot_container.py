@@ -3,6 +3,7 @@ capabilities, no privilege escalation, only /tmp writable."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import time
@@ -39,14 +40,19 @@ class DepotContainer:
     seconds_to_ready: float
 
 
-def provision(endpoint_url: str, workdir: Path) -> dict[str, object]:
+def provision(
+    endpoint_url: str, workdir: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, object]:
     """Create the service's AWS resources on the emulator with `depot dev provision`."""
     result = subprocess.run(
         [
             *(str(DEPOT_PYTHON), "-m", "depot", "dev", "provision"),
             *("--endpoint-url", endpoint_url, "--tenant", TENANT),
         ],
-        env={"PATH": "/usr/bin:/bin", "HOME": str(workdir), **MOTO_ENV, "AWS_REGION": "eu-west-1"},
+        env={
+            **{"PATH": "/usr/bin:/bin", "HOME": str(workdir), **MOTO_ENV},
+            **{"AWS_REGION": "eu-west-1", **(extra_env or {})},
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -129,3 +135,25 @@ def wait_ready(podman: Podman, name: str, url: str, within: float) -> None:
             last = repr(error)
         time.sleep(0.2)
     raise AssertionError(f"/readyz not 200 within {within}s (last: {last}):\n{podman.logs(name)}")
+
+
+def round_trip(depot: DepotContainer, name: str, content: bytes) -> str:
+    """Create a document, store `content`, read it back byte for byte, delete it; the id."""
+    headers = {"Authorization": f"Bearer {depot.api_key}"}
+    with httpx.Client(base_url=depot.url, headers=headers, timeout=10.0) as client:
+        created = client.post("/v1/documents", json={"name": name, "content_type": "text/plain"})
+        assert created.status_code == 201, created.text
+        doc_id = str(created.json()["id"])
+        uploaded = client.put(
+            f"/v1/documents/{doc_id}/content",
+            content=content,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        assert uploaded.json()["status"] == "available"
+        downloaded = client.get(f"/v1/documents/{doc_id}/content")
+        assert downloaded.status_code == 200, downloaded.text
+        assert hashlib.sha256(downloaded.content).digest() == hashlib.sha256(content).digest()
+        assert client.delete(f"/v1/documents/{doc_id}").status_code == 204
+        assert client.get(f"/v1/documents/{doc_id}").status_code == 404
+    return doc_id

@@ -170,7 +170,31 @@ def runtime_stage_violations(text: str) -> list[str]:
     problems.extend(
         f"runtime stage: add LABEL {label}=..." for label in REQUIRED_LABELS if label not in labels
     )
+    problems.extend(_workdir_violations(by_keyword.get("WORKDIR", [])))
+    env = " ".join(i.value for i in by_keyword.get("ENV", []))
+    if not re.search(r"\bPYTHONSAFEPATH=1\b", env):
+        problems.append(
+            "runtime stage: set ENV PYTHONSAFEPATH=1 (`python -m` must not put the working"
+            " directory on sys.path)"
+        )
     return problems
+
+
+def _workdir_violations(workdirs: list[Instruction]) -> list[str]:
+    """The runtime stage names its own working directory: the base's (distroless nonroot:
+    /home/nonroot, mode 0700, owned by 65532) is unreadable to the image's user."""
+    if not workdirs:
+        return [
+            "runtime stage: set WORKDIR (the base's /home/nonroot is mode 0700 for uid 65532,"
+            " unreadable to USER 10001)"
+        ]
+    workdir = workdirs[-1].value.strip()
+    if workdir.startswith(("/home", "/root", "/tmp")) or not workdir.startswith("/"):
+        return [
+            f"line {workdirs[-1].line}: WORKDIR {workdir}: use an absolute, root-owned"
+            " directory every user can read (e.g. /)"
+        ]
+    return []
 
 
 def dependency_violations(text: str) -> list[str]:
@@ -195,6 +219,32 @@ def dependency_violations(text: str) -> list[str]:
         for run in syncs
         if "--frozen" not in run.value and "--locked" not in run.value
     )
+    problems.extend(_hermetic_violations(instructions, source_copy))
+    return problems
+
+
+def _hermetic_violations(
+    instructions: list[Instruction], source_copy: Instruction | None
+) -> list[str]:
+    """Reproducible build (ADR 0053): the project's own install fetches nothing (every
+    download happened from the hashed lock before the source arrived), and the build
+    stage takes SOURCE_DATE_EPOCH."""
+    problems: list[str] = []
+    if source_copy is not None:
+        project_syncs = [
+            i
+            for i in instructions
+            if i.keyword == "RUN" and "sync" in i.value and i.line > source_copy.line
+        ]
+        problems.extend(
+            f"line {run.line}: the project install must run --offline (its build backend"
+            " must not be fetched without a hash)"
+            for run in project_syncs
+            if "--offline" not in run.value
+        )
+    epoch_args = [i for i in instructions if i.keyword == "ARG" and "SOURCE_DATE_EPOCH" in i.value]
+    if not epoch_args:
+        problems.append("build stage: declare ARG SOURCE_DATE_EPOCH for a reproducible build")
     return problems
 
 

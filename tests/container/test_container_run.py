@@ -3,7 +3,6 @@ server on loopback: ready, a document round trip, metrics, and a clean SIGTERM e
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -13,7 +12,13 @@ import httpx
 import pytest
 
 from tests.container.conftest import BuiltImage
-from tests.container.depot_container import HARDENING, DepotContainer, container_env, start_depot
+from tests.container.depot_container import (
+    HARDENING,
+    DepotContainer,
+    container_env,
+    round_trip,
+    start_depot,
+)
 from tests.container.podman import Podman
 from tests.support.moto import MotoServer
 from tests.support.tools import ROOT
@@ -39,6 +44,8 @@ print(json.dumps({
     "uid": os.getuid(), "gid": os.getgid(),
     "cap_eff": status("CapEff"), "no_new_privs": status("NoNewPrivs"),
     "pid1": open("/proc/1/cmdline").read().split("\\0")[:3],
+    "pid1_cwd": os.readlink("/proc/1/cwd"),
+    "pid1_env": [v for v in open("/proc/1/environ").read().split("\\0") if v.startswith("PYTHON")],
     "root_writable": writable("/"), "opt_writable": writable("/opt/venv"),
     "tmp_writable": writable("/tmp"),
 }))
@@ -67,34 +74,18 @@ def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
     assert facts["no_new_privs"] == "1"
     # The interpreter itself is PID 1: no shell in between to swallow SIGTERM.
     assert facts["pid1"] == ["python", "-m", "depot"]
+    # The server runs in a directory its user can read, with no directory on sys.path.
+    assert facts["pid1_cwd"] == "/"
+    assert "PYTHONSAFEPATH=1" in facts["pid1_env"]
     assert facts["root_writable"] is False
     assert facts["opt_writable"] is False
     assert facts["tmp_writable"] is True
 
 
 def test_document_round_trip(depot: DepotContainer) -> None:
-    headers = {"Authorization": f"Bearer {depot.api_key}"}
-    content = b"container round trip\n" * 64
-    with httpx.Client(base_url=depot.url, headers=headers, timeout=10.0) as client:
-        created = client.post(
-            "/v1/documents", json={"name": "round-trip.txt", "content_type": "text/plain"}
-        )
-        assert created.status_code == 201, created.text
-        doc_id = created.json()["id"]
-        uploaded = client.put(
-            f"/v1/documents/{doc_id}/content",
-            content=content,
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        assert uploaded.status_code == 201, uploaded.text
-        assert uploaded.json()["status"] == "available"
-        downloaded = client.get(f"/v1/documents/{doc_id}/content")
-        assert downloaded.status_code == 200, downloaded.text
-        assert hashlib.sha256(downloaded.content).digest() == hashlib.sha256(content).digest()
-        assert client.delete(f"/v1/documents/{doc_id}").status_code == 204
-        assert client.get(f"/v1/documents/{doc_id}").status_code == 404
-        # Without a key: refused, not served.
-        assert httpx.get(f"{depot.url}/v1/documents/{doc_id}", timeout=5.0).status_code == 401
+    doc_id = round_trip(depot, "round-trip.txt", b"container round trip\n" * 64)
+    # Without a key: refused, not served.
+    assert httpx.get(f"{depot.url}/v1/documents/{doc_id}", timeout=5.0).status_code == 401
 
 
 def test_metrics(depot: DepotContainer, depot_image: BuiltImage) -> None:

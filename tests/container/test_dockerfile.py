@@ -33,13 +33,13 @@ class Breakage:
     expected: str
 
 
-BASE_DEFAULT = "python3-debian12:nonroot@sha256:"
+BASE_DEFAULT = "python3-debian13:nonroot@sha256:"
 ENTRYPOINT = 'ENTRYPOINT ["python", "-m", "depot"]'
 USER = "USER 10001:10001"
 LOCK_COPY = "COPY pyproject.toml uv.lock ./"
 BREAKAGES = [
-    Breakage("floating base", BASE_DEFAULT, "python3-debian12:nonroot#", "digest"),
-    Breakage("latest tag", BASE_DEFAULT, "python3-debian12:latest@sha256:", "latest"),
+    Breakage("floating base", BASE_DEFAULT, "python3-debian13:nonroot#", "digest"),
+    Breakage("latest tag", BASE_DEFAULT, "python3-debian13:latest@sha256:", "latest"),
     Breakage(
         "literal unpinned FROM",
         "FROM ${UV_IMAGE} AS uv",
@@ -66,6 +66,16 @@ BREAKAGES = [
     ),
     Breakage("unlocked install", '"sync", "--frozen"', '"sync"', "--frozen"),
     Breakage("source before lock", LOCK_COPY, f"COPY src/ ./src/\n{LOCK_COPY}", "before the lock"),
+    Breakage("inherited workdir", "WORKDIR /\n", "", "WORKDIR"),
+    Breakage("base home as workdir", "WORKDIR /\n", "WORKDIR /home/nonroot\n", "WORKDIR"),
+    Breakage("no safe path", "PYTHONSAFEPATH=1", "PYTHONSAFEPATH=", "PYTHONSAFEPATH"),
+    Breakage(
+        "project install may fetch",
+        '"--frozen", "--offline", "--no-dev"',
+        '"--frozen", "--no-dev"',
+        "--offline",
+    ),
+    Breakage("no build epoch", "ARG SOURCE_DATE_EPOCH=0", "ARG BUILD_EPOCH=0", "SOURCE_DATE_EPOCH"),
 ]
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.container.conftest import SOURCE_URL, BuiltImage
 from tests.container.podman import Podman
 from tests.support.tools import ROOT
 
 SIZE_REPORT = ROOT / ".cache" / "reports" / "image-size.json"
+# The service's Python, which the runtime base must ship (ADR 0052).
+PYTHON = (ROOT / "services" / "depot" / ".python-version").read_text().strip()
 
 # Runs inside the image as its entry point's interpreter: finds tools that must not be
 # there and reports how the service is installed.
@@ -18,7 +22,11 @@ dirs = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/opt/venv/b
 tools = ["sh", "bash", "dash", "busybox", "apt", "apt-get", "dpkg", "pip", "pip3", "uv",
          "gcc", "cc", "make", "curl", "wget", "tar"]
 import depot
+cwd = os.getcwd()
 print(json.dumps({
+    "cwd": cwd,
+    "cwd_readable": os.access(cwd, os.R_OK | os.X_OK) and os.listdir(cwd) is not None,
+    "safe_path": sys.flags.safe_path,
     "found_tools": sorted(t for t in tools for d in dirs if os.path.exists(os.path.join(d, t))),
     "pip_module": importlib.util.find_spec("pip") is not None,
     "interpreter": os.path.realpath(sys.executable),
@@ -47,11 +55,16 @@ def test_image_config(podman: Podman, depot_image: BuiltImage) -> None:
     assert env["DEPOT_VERSION"] == depot_image.version
     assert env["DEPOT_REVISION"] == depot_image.revision
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+    # Not the base's /home/nonroot (0700, uid 65532): readable by the image's user.
+    assert config["WorkingDir"] == "/"
+    # `python -m depot` must not put the working directory on sys.path.
+    assert env["PYTHONSAFEPATH"] == "1"
 
 
 def test_runtime_holds_only_the_interpreter_and_the_service(
     podman: Podman, depot_image: BuiltImage
 ) -> None:
+    # As the image's own user, in the image's own working directory.
     result = podman(
         *("run", "--rm", "--network=none", "--read-only", "--cap-drop=ALL"),
         *("--entrypoint", "python", depot_image.ref, "-c", PROBE),
@@ -59,16 +72,21 @@ def test_runtime_holds_only_the_interpreter_and_the_service(
     probe = json.loads(result.stdout)
     assert probe["found_tools"] == [], "the runtime stage must not ship shells or package tools"
     assert probe["pip_module"] is False
-    assert probe["interpreter"] == "/usr/bin/python3.11"  # the base's Debian python
-    assert probe["python"].startswith("3.11.")
+    assert probe["interpreter"] == f"/usr/bin/python{PYTHON}"  # the base's Debian python
+    assert probe["python"].startswith(f"{PYTHON}.")
     # Installed from the lock as a regular package, not an editable link to /src.
     assert probe["depot_version"] == depot_image.version
-    assert probe["depot_location"].startswith("/opt/venv/lib/python3.11/site-packages/")
+    assert probe["depot_location"].startswith(f"/opt/venv/lib/python{PYTHON}/site-packages/")
+    assert probe["cwd"] == "/"
+    assert probe["cwd_readable"] is True, "the user must be able to read its working directory"
+    assert probe["safe_path"] is True
 
 
 def test_report_image_size(podman: Podman, depot_image: BuiltImage) -> None:
     """Not a limit (that would be a timed-style assert); a figure for the benchmarks."""
     image_bytes = int(podman.inspect_image(depot_image.ref)["Size"])
+    if not podman.image_exists(depot_image.base_image):
+        pytest.skip("the shipped image's base is not in podman's store: no split to report")
     base_bytes = int(podman.inspect_image(depot_image.base_image)["Size"])
     report = {
         "image": depot_image.ref,

@@ -127,6 +127,14 @@ ADDONS: dict[str, dict[str, Any]] = {
         "crds": {"karpenter.sh": ["NodePool", "NodeClaim"], "karpenter.k8s.aws": ["EC2NodeClass"]},
         "cluster_kinds": ["NodePool", "NodeClaim", "EC2NodeClass"],
     },
+    # sigstore/helm-charts policy-controller-0.10.6: templates/crds/clusterimagepolicy.yaml
+    # and trustroots.yaml (both scope: Cluster); its ServiceAccount is webhook.serviceAccount
+    # (templates/webhook/sa_webhook.yaml).
+    "policy-controller": {
+        "crds": {"policy.sigstore.dev": ["ClusterImagePolicy", "TrustRoot"]},
+        "cluster_kinds": ["ClusterImagePolicy", "TrustRoot"],
+        "service_account": "webhook.serviceAccount",
+    },
 }
 
 BUILTIN_CLUSTER_KINDS = {
@@ -326,7 +334,7 @@ def addon_objects(chart: str, values: Obj) -> list[Obj]:
     objects.extend(copy.deepcopy(known.get("objects", [])))
     if known.get("extra"):
         objects.extend(copy.deepcopy(values.get(known["extra"]) or []))
-    account = values.get("serviceAccount") or {}
+    account = dig(values, known.get("service_account", "serviceAccount")) or {}
     if account.get("create", True) and account.get("name"):
         objects.append(
             {

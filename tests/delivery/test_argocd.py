@@ -164,10 +164,19 @@ def test_services_use_shared_profile_environment_values_in_that_order(
             f"$values/gitops/environments/{env}/{service}.yaml",
         ]
         assert app["spec"]["destination"]["namespace"] == service
-        replicas = [d for d in app["spec"]["ignoreDifferences"] if d["kind"] == "Deployment"]
-        assert replicas == [
-            {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]}
-        ]
+
+
+def test_drift_of_a_fixed_replica_count_is_reverted() -> None:
+    """Self-heal reverts a manual `kubectl scale` only where no Application ignores the
+    replica count; where an autoscaler owns it, Git leaves it out (ADR 0046). The full
+    proof, per rendered Application and profile, is test_replica_ownership.py."""
+    # Imported here: test_replica_ownership renders through test_gitops_renders, which
+    # imports this module.
+    from tests.delivery.test_gitops_renders import APPS
+    from tests.delivery.test_replica_ownership import render, replica_ownership_problems
+
+    problems = [p for app in APPS for p in replica_ownership_problems(app, render(app))]
+    assert problems == []
 
 
 @pytest.mark.parametrize(

@@ -164,10 +164,16 @@ def test_release_pushes_multi_arch_signed_with_oidc_and_opens_a_dev_pr() -> None
     image = release["jobs"]["image"]
     assert image["permissions"] == {"contents": "read", "id-token": "write"}
     assert image["needs"] == "verify"
-    push = next(s for s in image["steps"] if s.get("id") == "push")["with"]
-    assert push["platforms"] == "linux/amd64,linux/arm64" and push["push"] is True
+    # amd64 and arm64, each pushed by digest, then one tagged manifest list of both
+    # (tests/delivery/test_release_platforms.py holds the per-platform rule).
+    push = next(s for s in image["steps"] if s.get("id") == "push")
+    assert 'imagetools create --tag "$IMAGE:$TAG" "$IMAGE@$AMD64" "$IMAGE@$ARM64"' in push["run"]
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-    assert "cosign sign --yes" in text and "cosign attest" in text
+    # The manifest list (what environments pin and admission verifies) is signed.
+    sign = next(s for s in image["steps"] if "cosign sign" in str(s.get("run", "")))
+    assert sign["env"]["DIGEST"] == "${{ steps.push.outputs.digest }}"
+    assert 'cosign sign --yes "$IMAGE@$DIGEST"' in sign["run"].splitlines()
+    assert "cosign attest" in text
     assert "create-github-app-token" in text
     assert "tools.delivery bump --service" in text and "--env dev" in text
 
@@ -196,6 +202,8 @@ SCRIPTS = [
     ROOT / ".github/scripts/open-deploy-pr.sh",
     ROOT / ".github/scripts/kind-check.sh",
     ROOT / ".github/scripts/check-base-images.sh",
+    ROOT / ".github/scripts/run-shipped-image.sh",
+    ROOT / ".github/scripts/deployed-images.sh",
     ROOT / "gitops/argocd/bootstrap/bootstrap.sh",
 ]
 

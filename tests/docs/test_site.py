@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.tools import prerequisite_missing, require_tool
+from tests.support import chromium
+from tests.support.tools import prerequisite_missing
 from tools.docs_site import links
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,16 +47,8 @@ PAGES = (
     "adr",
 )
 RUNBOOK = "service-availability-burn"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Only loopback resolves: anything the page tries to fetch from elsewhere fails.
+# Only loopback resolves: anything the page tries to fetch from elsewhere fails.
+SITE_BROWSING = (
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--virtual-time-budget=10000",
 )
@@ -111,17 +104,8 @@ def served(site: Path) -> Iterator[tuple[str, list[str]]]:
         thread.join(timeout=10)
 
 
-def _dom(url: str, profile: Path) -> str:
-    chromium = require_tool("chromium", INSTALLED_BY)
-    result = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+def _dom(url: str, workdir: Path) -> str:
+    return chromium.browse(url, *SITE_BROWSING, "--dump-dom", workdir=workdir)
 
 
 def _text(dom: str) -> str:

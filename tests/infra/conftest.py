@@ -24,11 +24,34 @@ def terraform() -> str:
     return terraform_binary()
 
 
+# The fixture through which each test reaches a root's run => that run's name.
+RUN_OF_FIXTURE = {
+    "dev_run": "dev",
+    "shared_run": "shared",
+    "prod_plan": "prod-plan",
+    "staging_plan": "staging-plan",
+    "bad_inputs": "bad-inputs",
+    "day_one": "day-one",
+}
+
+
+def runs_needed(session: pytest.Session) -> set[str]:
+    """The runs some collected test reaches: a narrow selection (one test, or a promise
+    mutation's cited tests) starts only what it needs instead of every root."""
+    return {
+        RUN_OF_FIXTURE[name]
+        for item in session.items
+        for name in getattr(item, "fixturenames", ())
+        if name in RUN_OF_FIXTURE
+    }
+
+
 @pytest.fixture(scope="session")
 def root_runs(
-    terraform: str, tmp_path_factory: pytest.TempPathFactory
+    terraform: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[dict[str, Future[RootRun]]]:
     servers: list[MotoServer] = []
+    needed = runs_needed(request.session)
 
     def emulator(name: str) -> tuple[Path, MotoServer]:
         workdir = tmp_path_factory.mktemp(name)
@@ -40,32 +63,39 @@ def root_runs(
     # and the day-one rehearsal overlap well even on two cores.
     pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="root")
     try:
-        dev_dir, dev_moto = emulator("dev")
-        shared_dir, shared_moto = emulator("shared")
-        plan_dir, plan_moto = emulator("plans")
-        futures = {
-            "dev": pool.submit(run_dev, terraform, dev_dir, dev_moto),
-            "shared": pool.submit(run_shared, terraform, shared_dir, shared_moto),
-            "prod-plan": pool.submit(plan_root, terraform, plan_dir / "prod", plan_moto, "prod"),
+        futures: dict[str, Future[RootRun]] = {}
+        if "dev" in needed:
+            dev_dir, dev_moto = emulator("dev")
+            futures["dev"] = pool.submit(run_dev, terraform, dev_dir, dev_moto)
+        if "shared" in needed:
+            shared_dir, shared_moto = emulator("shared")
+            futures["shared"] = pool.submit(run_shared, terraform, shared_dir, shared_moto)
+        if needed & {"prod-plan", "staging-plan", "bad-inputs"}:
+            plan_dir, plan_moto = emulator("plans")
+        if "prod-plan" in needed:
+            futures["prod-plan"] = pool.submit(
+                plan_root, terraform, plan_dir / "prod", plan_moto, "prod"
+            )
+        if "staging-plan" in needed:
             # Staging is planned with a second service, not named after the platform:
             # adding a service is one list entry (its roles, data and certificate name).
-            "staging-plan": pool.submit(
+            futures["staging-plan"] = pool.submit(
                 plan_root,
                 terraform,
                 plan_dir / "staging",
                 plan_moto,
                 "staging",
                 f"-var=services={json.dumps(list(SERVICES_IN_STAGING_PLAN))}",
-            ),
-        }
-        # The bad-input plans are quick.
-        futures["bad-inputs"] = pool.submit(
-            reject_bad_inputs, terraform, plan_dir / "bad", plan_moto
-        )
-        # Its own emulator (IAM enforced by meaning), started by the rehearsal itself.
-        futures["day-one"] = pool.submit(
-            rehearse_day_one, terraform, tmp_path_factory.mktemp("day-one")
-        )
+            )
+        if "bad-inputs" in needed:  # quick
+            futures["bad-inputs"] = pool.submit(
+                reject_bad_inputs, terraform, plan_dir / "bad", plan_moto
+            )
+        if "day-one" in needed:
+            # Its own emulator (IAM enforced by meaning), started by the rehearsal itself.
+            futures["day-one"] = pool.submit(
+                rehearse_day_one, terraform, tmp_path_factory.mktemp("day-one")
+            )
         yield futures
     finally:
         pool.shutdown(wait=True)

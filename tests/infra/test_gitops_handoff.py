@@ -105,11 +105,14 @@ def test_dev_service_values_match_the_applied_root(dev: dict[str, Any]) -> None:
 def addon_roles(environment: str) -> dict[str, str]:
     folder = GITOPS / "platform" / "addons" / "environments" / environment
     assert folder.is_dir(), f"{folder.relative_to(ROOT)} is missing: add-on values must exist"
-    return {
-        path.stem: load(path)["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
-        for path in sorted(folder.glob("*.yaml"))
-        if "serviceAccount" in load(path)
-    }
+    roles = {}
+    for path in sorted(folder.glob("*.yaml")):
+        values = load(path)
+        # Most charts name the account at the top; policy-controller under webhook.
+        account = values.get("serviceAccount") or values.get("webhook", {}).get("serviceAccount")
+        if account:
+            roles[path.stem] = account["annotations"]["eks.amazonaws.com/role-arn"]
+    return roles
 
 
 def test_dev_addon_roles_and_loki_bucket_match_the_applied_root(dev: dict[str, Any]) -> None:
@@ -157,8 +160,19 @@ def test_karpenter_node_class_matches_the_applied_root(dev: dict[str, Any]) -> N
 # --- staging and prod: against their plans.
 
 
-def planned_names(plan: dict[str, Any], resource_type: str, attribute: str) -> set[str]:
-    return {v[attribute] for v in planned(plan, resource_type).values() if v.get(attribute)}
+def planned_names(
+    plan: dict[str, Any], resource_type: str, attribute: str, within: str = ""
+) -> set[str]:
+    """`attribute` of every planned `resource_type` whose address contains `within`."""
+    return {
+        v[attribute]
+        for address, v in planned(plan, resource_type).items()
+        if v.get(attribute) and within in address
+    }
+
+
+# The service's own data module: a plan may hold other services too (staging holds two).
+OWN_DATA = f'module.data["{SERVICE}"]'
 
 
 @pytest.mark.parametrize("environment", ["staging", "prod"])
@@ -175,12 +189,14 @@ def test_planned_environment_matches_its_values(
     expected = {
         "serviceAccount": {"roleArn": f"arn:aws:iam::{account}:role/{SERVICE}-{environment}"},
         "env": {
-            "DEPOT_TABLE_NAME": next(iter(planned_names(plan, "aws_dynamodb_table", "name"))),
+            "DEPOT_TABLE_NAME": next(
+                iter(planned_names(plan, "aws_dynamodb_table", "name", OWN_DATA))
+            ),
             "DEPOT_BUCKET_NAME": substitute(
                 f"{SERVICE}-{environment}-content-{EMULATOR_ACCOUNT_ID}", account
             ),
             "DEPOT_KEYS_SECRET_ID": next(
-                iter(planned_names(plan, "aws_secretsmanager_secret", "name"))
+                iter(planned_names(plan, "aws_secretsmanager_secret", "name", OWN_DATA))
             ),
             "AWS_REGION": "eu-west-1",
         },

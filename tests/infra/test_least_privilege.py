@@ -105,6 +105,8 @@ MANAGED_POLICIES: dict[str, set[str]] = {
     },
     "depot-dev-vpc-cni": {"AmazonEKS_CNI_Policy"},
     "depot-dev-ebs-csi": {"AmazonEBSCSIDriverPolicy"},
+    # Reads signatures and manifests from ECR for admission: what every node may read.
+    "depot-dev-policy-controller": {"AmazonEC2ContainerRegistryReadOnly"},
     "depot-dev-backup": {
         "AWSBackupServiceRolePolicyForBackup",
         "AWSBackupServiceRolePolicyForRestores",
@@ -126,6 +128,7 @@ IRSA_SUBJECTS = {
     "depot-dev-argo-rollouts": "system:serviceaccount:argo-rollouts:argo-rollouts",
     "depot-dev-vpc-cni": "system:serviceaccount:kube-system:aws-node",
     "depot-dev-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+    "depot-dev-policy-controller": "system:serviceaccount:cosign-system:policy-controller",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.observability.rule_facts import (
     unit_test_files,
     unit_tested,
 )
+from tests.support.tools import ROOT
 
 RULE_FILES = ["service.rules.yaml", "service-essential.rules.yaml", "platform.rules.yaml"]
 
@@ -111,6 +113,23 @@ def test_essential_set_is_the_slo_and_reachability_subset() -> None:
         "ServiceLoadBalancer5xx",
     } <= essential
     assert "ServicePodCrashLooping" not in essential
+
+
+def documented_essential_omissions(text: str) -> set[str]:
+    """The alerts docs/deployment-models.md says the essential set leaves out."""
+    row = next(line for line in text.splitlines() if line.startswith("| monitoring |"))
+    _, _, omitted = row.rpartition("; not ")
+    return set(re.findall(r"`(\w+)`", omitted))
+
+
+def test_deployment_models_names_what_the_essential_set_leaves_out() -> None:
+    text = (ROOT / "docs" / "deployment-models.md").read_text()
+    assert documented_essential_omissions(text) == _alert_names("full") - _alert_names("essential")
+
+
+def test_a_wrong_essential_description_is_noticed() -> None:
+    row = "| monitoring | x | y; not `ServiceLatencyFastBurn`, `ServicePodCrashLooping` |"
+    assert documented_essential_omissions(row) != _alert_names("full") - _alert_names("essential")
 
 
 def test_long_ticket_windows_read_recorded_rates_not_raw_counters() -> None:

@@ -4,6 +4,8 @@ are run against the live stack in test_live.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from observability.generate.params import DEFAULT_RUNBOOK_BASE_URL
@@ -82,3 +84,30 @@ def test_break_glass_works_with_self_heal() -> None:
 )
 def test_selector_extraction(expr: str, selectors: list[str]) -> None:
     assert vector_selectors(expr) == selectors
+
+
+# test_live.py runs every ```promql and ```logql block; a query in an untagged or
+# differently tagged block would escape those checks.
+_FENCE_LANGUAGES = {"promql", "logql", "sh", "yaml"}
+
+
+def untagged_fences(text: str) -> list[str]:
+    """Opening code fences without one of the languages the tests know."""
+    problems, inside = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("```"):
+            continue
+        if not inside and line[3:].strip() not in _FENCE_LANGUAGES:
+            problems.append(f"line {number}: {line!r}")
+        inside = not inside
+    return problems
+
+
+@pytest.mark.parametrize("path", sorted(RUNBOOK_DIR.glob("*.md")), ids=lambda p: p.name)
+def test_every_code_block_is_tagged_so_its_queries_are_checked(path: Path) -> None:
+    assert untagged_fences(path.read_text()) == []
+
+
+def test_an_untagged_query_block_is_caught() -> None:
+    text = "```promql\nup\n```\n\n```\nrate(http_requests_total[5m])\n```\n"
+    assert untagged_fences(text) == ["line 5: '```'"]

@@ -28,6 +28,7 @@ import contextlib
 import http.client
 import json
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -183,6 +184,13 @@ class _TrackingServer(ThreadingHTTPServer):
         with self._connections_lock:
             self.connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client or the emulator hanging up mid-answer (a cut connection, a refused
+        # listener) is what the faults are for, not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def cut_connections(self) -> None:
         with self._connections_lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -34,16 +35,19 @@ class MotoServer:
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    # (certificate, key, CA that signed it): serve HTTPS with moto's own --ssl-cert/-key.
+    tls: tuple[Path, Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> MotoServer:
         env = {**os.environ, **MOTO_ENV, **self.extra_env}
         log = self.log_path.open("ab")
+        tls = ["--ssl-cert", str(self.tls[0]), "--ssl-key", str(self.tls[1])] if self.tls else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port), *tls],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -53,11 +57,14 @@ class MotoServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"moto exited early; see {self.log_path}")
             try:
-                httpx.get(f"{self.url}/moto-api/", timeout=1.0)
+                httpx.get(f"{self.url}/moto-api/", timeout=1.0, verify=self._verify())
                 return self
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise TimeoutError(f"moto did not answer within {timeout}s; see {self.log_path}")
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        return ssl.create_default_context(cafile=self.tls[2]) if self.tls else True
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -80,10 +87,17 @@ class MotoServer:
         self.process.send_signal(signal.SIGCONT)
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/moto-api/reset", timeout=10.0).raise_for_status()
+        httpx.post(
+            f"{self.url}/moto-api/reset", timeout=10.0, verify=self._verify()
+        ).raise_for_status()
 
 
-def start_moto(log_dir: Path, port: int | None = None, **extra_env: str) -> MotoServer:
+def start_moto(
+    log_dir: Path,
+    port: int | None = None,
+    tls: tuple[Path, Path, Path] | None = None,
+    **extra_env: str,
+) -> MotoServer:
     return MotoServer(
-        port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env
+        port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env, tls=tls
     ).start()

@@ -40,6 +40,7 @@ CARRIED = (
     "observability/README.md",
     "bench/README.md",
     "tests/*/README.md",
+    "tools/*/README.md",
 )
 ASSETS_FOLDER = "javascripts"
 # docs/ folders without an index page of their own get a generated list of their pages.

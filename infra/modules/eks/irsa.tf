@@ -47,6 +47,15 @@ locals {
       inline          = true
       managed         = []
     }
+    # Admission reads image signatures (OCI 1.1 referrers) and manifests from the
+    # platform's ECR (ADR 0015): the same read-only registry rights every node has.
+    policy-controller = {
+      namespace       = "cosign-system"
+      service_account = "policy-controller"
+      policy          = null
+      inline          = false
+      managed         = ["AmazonEC2ContainerRegistryReadOnly"]
+    }
     vpc-cni = {
       namespace       = "kube-system"
       service_account = "aws-node"

@@ -49,7 +49,7 @@ output "karpenter_interruption_queue" {
 }
 
 output "irsa_role_arns" {
-  description = "Map component => IRSA role ARN (karpenter, aws-load-balancer-controller, external-secrets, loki, cloudwatch-exporter, argo-rollouts, vpc-cni, ebs-csi)."
+  description = "Map component => IRSA role ARN (karpenter, aws-load-balancer-controller, external-secrets, loki, cloudwatch-exporter, argo-rollouts, policy-controller, vpc-cni, ebs-csi)."
   value       = { for k, r in aws_iam_role.irsa : k => r.arn }
 }
 

@@ -203,13 +203,17 @@ variable "tag_cluster_security_group" {
   default     = true
 }
 
+# The upstream releases exist (checked against each project's git tags: vpc-cni v1.19.5
+# in aws/amazon-vpc-cni-k8s, coredns v1.12.1 in coredns/coredns, v1.44.0 in
+# kubernetes-sigs/aws-ebs-csi-driver; kube-proxy is Kubernetes v1.33.0). UNVERIFIED: the
+# `-eksbuild.N` suffix is AWS's own build, listed only by the EKS API, which is not
+# reachable where these were written: confirm them with `aws eks
+# describe-addon-versions --kubernetes-version 1.33` before the first real apply
+# (docs/infra.md, "Day one", step 0); EKS refuses an unknown version at once, it does
+# not pick another.
 variable "addon_versions" {
   description = "Pinned EKS add-on versions, one for each managed add-on (vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver). Pinned so that a plan never changes an add-on by itself; raise them with the Kubernetes version."
   type        = map(string)
-  # UNVERIFIED: no EKS API is reachable where these were written, so these versions are
-  # not checked against `aws eks describe-addon-versions --kubernetes-version 1.33`.
-  # Confirm them there before the first real apply (docs/infra.md, "Day one", step 0);
-  # EKS refuses an unknown version at once, it does not pick another.
   default = {
     vpc-cni            = "v1.19.5-eksbuild.1"
     kube-proxy         = "v1.33.0-eksbuild.2"
