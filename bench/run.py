@@ -160,7 +160,9 @@ def client_comparison(endpoint: str, table: str, calls: int) -> dict[str, Any]:
     if uv is None:
         return {"skipped": "uv not on PATH (make setup)"}
     project = ROOT / "bench" / "clients"
+    # The service's own interpreter: the same Python as depot, and uv never downloads one.
     argv = ["taskset", "-c", str(SERVER_CORE), uv, "run", "--frozen", "--project", str(project),
+            "--python", str(DEPOT_PYTHON.resolve()),
             "python", str(project / "compare.py"), endpoint, table, str(calls)]  # fmt: skip
     env = {**base_env(), "AWS_DEFAULT_REGION": "eu-west-1"}
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=600, env=env)
