@@ -68,7 +68,10 @@ def capacity(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def metadata_get_vs_floor(results: dict[str, Any]) -> float:
-    """Service CPU of one metadata GET over the client CPU of one bare boto3 GetItem."""
+    """Service CPU of one metadata GET over the client CPU of one bare boto3 GetItem: the
+    alternating measurement's ratio of medians when the run has it (bench/run.py)."""
+    if "get_vs_floor" in results:
+        return float(results["get_vs_floor"]["ratio_of_medians"])
     get = _point(results["depot"]["GET /v1/documents/{id}"], SIZING_CONNECTIONS)
     floor = results["boto3_getitem_floor"]["cpu_ms_per_call"]
     if get["errors"] or not floor:
@@ -132,12 +135,15 @@ def tables(results: dict[str, Any]) -> str:
         "",
         f"bare boto3 GetItem (client CPU, same settings): {boto['cpu_ms_per_call']:.3f} ms/call;"
         f" a metadata GET costs {metadata_get_vs_floor(results)}x that in service CPU "
-        f"(at {SIZING_CONNECTIONS} connections)",
+        f"(at {SIZING_CONNECTIONS} connections; alternating: "
+        f"{results.get('get_vs_floor', 'not measured')})",
         f"start to ready: median {results['start_to_ready_seconds']['median']} s, "
         f"max {results['start_to_ready_seconds']['max']} s",
         f"RSS per worker: idle {results['rss_mib_idle']} MiB, after load "
         f"{results['rss_mib_after_load']} MiB",
     ]
+    lines += client_table(results.get("clients"), "emulator: a new connection per call")
+    lines += client_table(results.get("clients_keepalive"), "through a keep-alive front")
     image = results["image"]
     lines.append(f"image: {image['mib']} MiB" if isinstance(image, dict) else f"image: {image}")
     ratio = results["livez_vs_hello"]
@@ -166,6 +172,21 @@ def tables(results: dict[str, Any]) -> str:
             f"-> {c['rps_per_pod_at_target']}"
         )
     return "\n".join(lines) + "\n"
+
+
+def client_table(clients: dict[str, Any] | None, setting: str) -> list[str]:
+    if not clients:
+        return []
+    if "skipped" in clients:
+        return ["", f"DynamoDB client comparison skipped: {clients['skipped']}"]
+    lines = ["", f"## DynamoDB clients: CPU ms per GetItem (same run, same core; {setting})", ""]
+    lines += ["| client | concurrency | CPU ms/call | wall ms/call |", "|---|---|---|---|"]
+    for name, by_concurrency in clients.items():
+        for concurrency, p in by_concurrency.items():
+            lines.append(
+                f"| {name} | {concurrency} | {p['cpu_ms_per_call']} | {p['wall_ms_per_call']} |"
+            )
+    return lines
 
 
 def plot(results: dict[str, Any], path: Path) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import report, transfer
+from bench.keepalive import keepalive_front
 from bench.procstat import cpu_seconds, rss_mib
+from bench.report import SIZING_CONNECTIONS
 from bench.servers import LOAD_CORE, SERVER_CORE, hello_server, start_to_ready
 from bench.wrk import WrkResult, run_wrk
-from tests.reliability.procs import DEPOT_PYTHON, Emulator, Replica, provision
+from tests.reliability.procs import DEPOT_PYTHON, Emulator, Replica, base_env, provision
 from tests.reliability.rollout import RolloutPlan, run_rollout
 from tests.reliability.timings import chart_timings
 from tests.support.tools import ROOT
@@ -106,13 +109,63 @@ def livez_against_hello(
     }
 
 
-def boto_floor(endpoint: str, table: str) -> dict[str, Any]:
+def boto_floor(endpoint: str, table: str, calls: int = 500) -> dict[str, Any]:
     script = ROOT / "bench" / "apps" / "boto_floor.py"
     argv = ["taskset", "-c", str(SERVER_CORE), str(DEPOT_PYTHON), str(script), endpoint, table]
     out = subprocess.run(
-        [*argv, "500"], capture_output=True, text=True, check=True, timeout=300,
+        [*argv, str(calls)], capture_output=True, text=True, check=True, timeout=300,
         env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
     )  # fmt: skip
+    return dict(json.loads(out.stdout))
+
+
+def get_against_floor(
+    replica: Replica, key: str, endpoint: str, table: str, seconds: float, rounds: int
+) -> dict[str, Any]:
+    """The metadata GET target's ratio, robust to a shared machine: the GET's service CPU
+    (32 connections) and the bare GetItem floor measured in alternation, `rounds` each;
+    the ratio of the medians. A floor measured once, minutes away from the GET, moved
+    between 0.85 and 2.0 ms per call on this machine on one afternoon."""
+    import httpx
+
+    assert replica.process is not None
+    auth = {"Authorization": f"Bearer {key}"}
+    created = httpx.post(f"{replica.url}/v1/documents", json={"name": "bench"}, headers=auth)
+    created.raise_for_status()
+    url = f"{replica.url}/v1/documents/{created.json()['id']}"
+    gets: list[float] = []
+    floors: list[float] = []
+    errors = 0
+    for _ in range(rounds):
+        point = measure(url, replica.process.pid, SIZING_CONNECTIONS, seconds, headers=auth)
+        errors += point["errors"]
+        gets.append(point["server_cpu_ms_per_request"])
+        floors.append(round(boto_floor(endpoint, table, 300)["cpu_ms_per_call"], 3))
+    get, floor = statistics.median(gets), statistics.median(floors)
+    return {
+        "rounds": rounds,
+        "get_cpu_ms_per_request": gets,
+        "floor_cpu_ms_per_call": floors,
+        "errors": errors,
+        # Failed answers are cheap: a ratio from them would flatter the service.
+        "ratio_of_medians": round(get / floor, 2) if floor and not errors else 0.0,
+    }
+
+
+def client_comparison(endpoint: str, table: str, calls: int) -> dict[str, Any]:
+    """CPU per GetItem: boto3 (calling thread, worker threads), aiobotocore and aiodynamo,
+    in their own project (aiobotocore pins a botocore the service's boto3 pin does not
+    meet), pinned to the server core like the floor. docs/adr/0002 records the decision."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return {"skipped": "uv not on PATH (make setup)"}
+    project = ROOT / "bench" / "clients"
+    # The service's own interpreter: the same Python as depot, and uv never downloads one.
+    argv = ["taskset", "-c", str(SERVER_CORE), uv, "run", "--frozen", "--project", str(project),
+            "--python", str(DEPOT_PYTHON.resolve()),
+            "python", str(project / "compare.py"), endpoint, table, str(calls)]  # fmt: skip
+    env = {**base_env(), "AWS_DEFAULT_REGION": "eu-west-1"}
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=600, env=env)
     return dict(json.loads(out.stdout))
 
 
@@ -192,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=int, default=6, help="length of each wrk run")
     parser.add_argument("--no-rollout", action="store_true", help="skip the long rollout")
     parser.add_argument("--no-transfer", action="store_true", help="skip content throughput")
+    parser.add_argument(
+        "--no-clients", action="store_true", help="skip the DynamoDB client comparison"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -223,12 +279,26 @@ def main(argv: list[str] | None = None) -> None:
                 assert replica.process is not None
                 results["rss_mib_idle"] = round(rss_mib(replica.process.pid), 1)
                 results["depot"] = depot_endpoints(replica, resources.keys["acme"], args.seconds)
+                print("  metadata GET against the GetItem floor, alternating:", flush=True)
+                results["get_vs_floor"] = get_against_floor(
+                    replica, resources.keys["acme"], emulator.url, resources.table,
+                    args.seconds, 3,
+                )  # fmt: skip
                 print("  /livez against hello-world, alternating:", flush=True)
                 results["livez_vs_hello"] = livez_against_hello(replica, work, args.seconds, 3)
                 results["rss_mib_after_load"] = round(rss_mib(replica.process.pid), 1)
             finally:
                 replica.stop()
             results["boto3_getitem_floor"] = boto_floor(emulator.url, resources.table)
+            if not args.no_clients:
+                print("DynamoDB clients (CPU per GetItem):", flush=True)
+                results["clients"] = client_comparison(emulator.url, resources.table, 500)
+                nginx = shutil.which("nginx")
+                if nginx is not None:
+                    with keepalive_front(nginx, emulator.url, work / "keepalive") as front:
+                        results["clients_keepalive"] = client_comparison(
+                            front, resources.table, 500
+                        )
             if not args.no_transfer:
                 print("content transfer (depot vs bare boto3 multipart):", flush=True)
                 results["transfer"] = transfer.run(provision(emulator.url, ["acme"]), work)

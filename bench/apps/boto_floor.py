@@ -21,6 +21,7 @@ def main() -> None:
         retries={"mode": "standard", "total_max_attempts": 2},
         max_pool_connections=32,
         tcp_keepalive=True,
+        parameter_validation=False,  # as depot's DynamoDB client (depot.aws.Aws)
     )
     client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint, config=config)
     key = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}

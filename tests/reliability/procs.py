@@ -56,20 +56,28 @@ def base_env() -> dict[str, str]:
 
 @dataclass
 class Emulator:
-    """depot.emulator: moto applying one request at a time (conditional writes atomic)."""
+    """depot.emulator: moto applying one request at a time (conditional writes atomic).
+
+    `serialised=False` runs moto's own threaded server instead: requests really overlap,
+    and two conditional writes on one item can both pass (test_parallel_emulator.py says
+    what that setup can and cannot prove).
+    """
 
     log_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    serialised: bool = True
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Emulator:
+        module = ["depot.emulator", "--port"] if self.serialised else ["moto.server", "-p"]
+        argv = [str(DEPOT_PYTHON), "-m", *module, str(self.port), "--host", "127.0.0.1"]
         with (self.log_dir / "emulator.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [str(DEPOT_PYTHON), "-m", "depot.emulator", "--port", str(self.port)],
+                argv,
                 env=base_env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,

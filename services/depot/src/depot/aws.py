@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -190,11 +190,17 @@ class Aws:
         )
         session = boto3.session.Session(region_name=settings.aws_region)
         # Clients are created once, here, on one thread: boto3 sessions are not thread-safe,
-        # clients are.
-        self.dynamodb = session.client("dynamodb", config=config)
+        # clients are. DynamoDB skips botocore's client-side parameter validation (about a
+        # tenth of a GetItem's CPU, docs/adr/0002): every parameter is built by
+        # repository.py from already validated input, and DynamoDB validates again (a
+        # ValidationException is a client_error, so still a 500 of ours, never a 503).
+        self.dynamodb = session.client(
+            "dynamodb", config=config.merge(Config(parameter_validation=False))
+        )
         self.s3 = session.client("s3", config=config)
         self.secretsmanager = session.client("secretsmanager", config=config)
         self._metrics = metrics
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
         self._queue_seconds = settings.request_deadline_seconds
         # One limiter per backend, each as large as that client's connection pool, and
         # one for streaming downloads: metadata reads never queue behind transfers.
@@ -278,12 +284,20 @@ class Aws:
         raise OverloadedError(f"{backend} workers")
 
     def _observe(self, backend: Backend, operation: str, outcome: Outcome, started: float) -> None:
-        self._metrics.dependency_duration.labels(backend, operation).observe(
-            time.perf_counter() - started
-        )
-        self._metrics.dependency_requests.labels(backend, operation, outcome).inc()
-        healthy = outcome in ("ok", "client_error")
-        self._metrics.dependency_up.labels(backend).set(1 if healthy else 0)
+        key = (backend, operation, outcome)
+        children = self._children.get(key)
+        if children is None:
+            # prometheus_client's labels() validates and locks on every call; the label
+            # values are bounded (backend x operation x outcome), so keep the children.
+            children = self._children[key] = (
+                self._metrics.dependency_duration.labels(backend, operation),
+                self._metrics.dependency_requests.labels(backend, operation, outcome),
+                self._metrics.dependency_up.labels(backend),
+            )
+        duration, requests, up = children
+        duration.observe(time.perf_counter() - started)
+        requests.inc()
+        up.set(1 if outcome in ("ok", "client_error") else 0)
 
 
 def is_conditional_failure(exc: BaseException) -> bool:

@@ -57,6 +57,7 @@ class RequestObservability:
         # Probes arrive every few seconds from every kubelet and load balancer; their log
         # lines only matter when debugging, so skip building them at all otherwise.
         self.log_quiet_routes = logging.getLogger("depot.access").isEnabledFor(logging.DEBUG)
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,8 +100,16 @@ class RequestObservability:
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
-        self.metrics.http_requests.labels(method, template, str(status)).inc()
-        self.metrics.http_duration.labels(method, template, str(status)).observe(seconds)
+        key = (method, template, status)
+        children = self._children.get(key)
+        if children is None:  # bounded: known methods x route templates x status codes
+            labels = (method, template, str(status))
+            children = self._children[key] = (
+                self.metrics.http_requests.labels(*labels),
+                self.metrics.http_duration.labels(*labels),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         quiet = template in _QUIET_ROUTES and status < 500
         if quiet and not self.log_quiet_routes:
             return

@@ -144,11 +144,13 @@ router = APIRouter(
 )
 
 
-def _document_response(document: StoredDocument, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        document.to_api().model_dump(mode="json"),
+def _document_response(document: StoredDocument, status: int = 200) -> Response:
+    # pydantic-core writes the JSON bytes itself: no dict of the model, no json.dumps.
+    return Response(
+        document.to_api().model_dump_json(),
         status_code=status,
         headers={"ETag": etag(document.version)},
+        media_type="application/json",
     )
 
 
@@ -265,7 +267,7 @@ async def patch_document(
     runtime: RuntimeDep,
     principal: PrincipalDep,
     if_match: IfMatch = None,
-) -> JSONResponse:
+) -> Response:
     """JSON merge patch of `name` and `metadata`; requires If-Match."""
 
     def change(current: StoredDocument) -> tuple[str, dict[str, str]]:
@@ -350,7 +352,7 @@ async def put_content(
         str | None,
         Header(alias="Content-Digest", max_length=1024, description="RFC 9530, sha-256"),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """Stream the content to S3; the document becomes `available` once it is stored."""
     settings = runtime.settings
     expected = parse_content_digest(content_digest)
