@@ -20,6 +20,8 @@ module "events" {
   visibility_timeout_seconds = each.value.visibility_timeout_seconds
   max_receive_count          = each.value.max_receive_count
   kms_deletion_window_days   = var.deletion_protection ? 30 : 7
+  # The emulator never reports the redrive-allow attribute back; planned for real accounts.
+  restrict_dead_letter_sources = !var.aws_api_emulator
 }
 
 module "event_identity" {

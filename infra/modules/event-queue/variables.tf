@@ -104,3 +104,9 @@ variable "kms_deletion_window_days" {
     error_message = "kms_deletion_window_days must be between 7 and 30."
   }
 }
+
+variable "restrict_dead_letter_sources" {
+  description = "Attach the dead-letter queue's redrive-allow policy (only this queue may redrive into it). false only against an AWS API emulator, which does not report the attribute back."
+  type        = bool
+  default     = true
+}
