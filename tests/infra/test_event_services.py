@@ -13,6 +13,7 @@ import pytest
 
 from tests.infra import policy_eval as pe
 from tests.infra.lifecycle import RootRun
+from tests.infra.plans import planned
 from tests.infra.workspace import EMULATOR_ACCOUNT_ID
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -228,3 +229,16 @@ def test_keda_reads_only_the_queue_depth(snap: dict[str, Any], verifier: dict[st
     for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"):
         assert not pe.allowed(keda, action, queue), action
     assert not pe.allowed(keda, "s3:GetObject", f"{BUCKET}/tenants/t1/d1")
+
+
+def test_real_accounts_let_only_the_queue_redrive_into_its_dead_letter_queue(
+    prod_plan: RootRun,
+) -> None:
+    # Left out against the emulator (it never reports the attribute back): the prod plan,
+    # made with a real account's settings, carries it, and the redrive policy with it.
+    plan = dict(prod_plan.require(step="plan").snapshot["plan"])
+    allow = planned(plan, "aws_sqs_queue_redrive_allow_policy")
+    assert [a for a in allow if 'module.events["verifier"]' in a], sorted(allow)
+    (redrive,) = planned(plan, "aws_sqs_queue_redrive_policy").values()
+    policy = redrive.get("redrive_policy")
+    assert policy is None or json.loads(policy)["maxReceiveCount"] == 5
