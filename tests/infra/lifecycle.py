@@ -298,6 +298,15 @@ BAD_INPUTS: dict[str, list[str]] = {
     "the wrong account": ["-var=account_id=333333333333"],
     "a zone name instead of its id": ["-var=dns_zone_id=dev.example.com"],
     "the id of another domain's zone": ["-var=dns_zone_id=ZONE_OF_OTHER_DOMAIN"],
+    "a visibility timeout not above the longest processing": [
+        '-var=event_services={verifier={source_service="depot",visibility_timeout_seconds=300}}'
+    ],
+    "no dead-letter redrive": [
+        '-var=event_services={verifier={source_service="depot",max_receive_count=0}}'
+    ],
+    "an event service fed by an unknown service": [
+        '-var=event_services={verifier={source_service="ledger"}}'
+    ],
 }
 
 

@@ -103,3 +103,25 @@ def _list(value: Any) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
+
+
+def service_allowed(
+    service: str,
+    action: str,
+    resource: str,
+    context: dict[str, str],
+    *,
+    resource_policy: dict[str, Any],
+    resource_owner: str,
+) -> bool:
+    """Whether a resource policy (queue policy, key policy) lets an AWS service principal
+    such as s3.amazonaws.com make the call: an explicit allow for the service, no deny."""
+    from principalmapper.querying.local_policy_simulation import (
+        ResourcePolicyEvalResult,
+        resource_policy_authorization,
+    )
+
+    result = resource_policy_authorization(
+        service, resource_owner, resource_policy, action, resource, dict(context)
+    )
+    return bool(result == ResourcePolicyEvalResult.SERVICE_MATCH)

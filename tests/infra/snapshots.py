@@ -89,4 +89,31 @@ def snapshot_dev(aws: awsmod.Aws, outputs: dict[str, Any]) -> dict[str, Any]:
         )["Certificate"],
         "trails": trail,
         "backup_plans": aws.client("backup").list_backup_plans()["BackupPlansList"],
+        "event_services": snapshot_event_services(aws, outputs),
+        "content_notification": {
+            k: v
+            for k, v in aws.client("s3")
+            .get_bucket_notification_configuration(Bucket=depot["bucket_name"])
+            .items()
+            if k != "ResponseMetadata"
+        },
     }
+
+
+def snapshot_event_services(aws: awsmod.Aws, outputs: dict[str, Any]) -> dict[str, Any]:
+    """Each event service's queue and dead-letter queue attributes, and their key."""
+    sqs = aws.client("sqs")
+    found: dict[str, Any] = {}
+    for name, event in outputs.get("event_services", {}).items():
+        queue = sqs.get_queue_attributes(QueueUrl=event["queue_url"], AttributeNames=["All"])
+        dead = sqs.get_queue_attributes(
+            QueueUrl=event["dead_letter_queue_url"], AttributeNames=["All"]
+        )
+        attributes = queue["Attributes"]
+        found[name] = {
+            "outputs": event,
+            "queue": attributes,
+            "dead_letter_queue": dead["Attributes"],
+            "queue_key": awsmod.kms_snapshot(aws, attributes["KmsMasterKeyId"]),
+        }
+    return found

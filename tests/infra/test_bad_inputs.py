@@ -24,6 +24,15 @@ EXPECTED = {
         "dns_zone_id names the zone other.example.org",
         "set dns_zone_id to the id of the delegated dev.example.com zone",
     ),
+    "a visibility timeout not above the longest processing": (
+        "visibility_timeout_seconds",
+        "must be greater than max_processing_seconds",
+    ),
+    "no dead-letter redrive": ("max_receive_count", "between 1 and 1000"),
+    "an event service fed by an unknown service": (
+        "event_services",
+        "each source_service must be one of services",
+    ),
 }
 
 

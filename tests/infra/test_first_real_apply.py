@@ -336,6 +336,7 @@ def test_the_apply_role_manages_the_roles_of_a_service_not_named_after_the_platf
     }
     roles = {values["name"] for values in planned(staging, "aws_iam_role").values()}
     assert "ledger-staging" in roles, sorted(roles)
+    assert "verifier-staging" in roles, "the event service's role (ADR 0028)"
     refused = sorted(
         name
         for name in roles

@@ -38,6 +38,8 @@ SOURCES = {
     "depot-dev-external-secrets/": "modules/eks/irsa.tf",
     "depot-dev-loki/": "modules/eks/irsa.tf",
     "depot-dev/": "modules/service-identity/main.tf",
+    "verifier-dev/": "modules/event-worker-identity/main.tf",
+    "depot-dev-keda-operator/": "modules/environment/events.tf",
     "key-admin": "modules/service-identity/main.tf",
     "depot-dev-vpc-flow-logs/": "modules/network/main.tf",
     "depot-dev-cloudtrail-to-logs/": "modules/edge-and-audit/audit.tf",

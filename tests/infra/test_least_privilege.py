@@ -129,6 +129,9 @@ IRSA_SUBJECTS = {
     "depot-dev-vpc-cni": "system:serviceaccount:kube-system:aws-node",
     "depot-dev-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
     "depot-dev-policy-controller": "system:serviceaccount:cosign-system:policy-controller",
+    # The event-driven verifier and the KEDA operator that scales it (ADR 0028).
+    "verifier-dev": "system:serviceaccount:verifier:verifier",
+    "depot-dev-keda-operator": "system:serviceaccount:keda:keda-operator",
 }
 
 

@@ -40,6 +40,7 @@ module "environment" {
   platform_name                  = var.platform_name
   environment                    = var.environment
   services                       = var.services
+  event_services                 = var.event_services
   availability_zones             = var.availability_zones
   vpc_cidr                       = var.vpc_cidr
   nat_gateway_count              = var.nat_gateway_count

@@ -62,3 +62,13 @@ output "key_admin_policy_arns" {
   description = "Map service => managed policy for operators of the key CLI."
   value       = module.environment.key_admin_policy_arns
 }
+
+output "event_services" {
+  description = "Map event service => IRSA role, queue URL and name, dead-letter queue URL and name, region (the hand-off to its GitOps values)."
+  value       = module.environment.event_services
+}
+
+output "keda_operator_role_arn" {
+  description = "IRSA role of KEDA's operator: reads the event queues' depth only."
+  value       = module.environment.keda_operator_role_arn
+}

@@ -3,6 +3,7 @@
 account_id        = "333333333333"
 environment       = "prod"
 services          = ["depot"]
+event_services    = { verifier = { source_service = "depot" } } # verifies stored content (ADR 0028)
 github_repository = "example-org/depot-platform"
 state_account_id  = "444444444444"
 

@@ -3,6 +3,7 @@
 account_id        = "222222222222"
 environment       = "staging"
 services          = ["depot"]
+event_services    = { verifier = { source_service = "depot" } } # verifies stored content (ADR 0028)
 github_repository = "example-org/depot-platform"
 state_account_id  = "444444444444"
 

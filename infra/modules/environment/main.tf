@@ -184,9 +184,10 @@ module "ci" {
     state_bucket_arn         = "arn:${local.partition}:s3:::${var.platform_name}-tfstate-${var.state_account_id}"
     state_key_prefix         = "live/${var.environment}/"
     state_kms_alias_arn      = "arn:${local.partition}:kms:${local.region}:${var.state_account_id}:alias/${var.platform_name}-tfstate"
-    # Service roles are named SERVICE-ENVIRONMENT (service-identity), so each service's
-    # name is a prefix the apply role manages, bounded like the platform's own.
-    managed_iam_name_prefixes = distinct(concat([var.platform_name], var.services))
+    # Service roles are named SERVICE-ENVIRONMENT (service-identity, event-worker-identity),
+    # so each service's name, event services' included, is a prefix the apply role
+    # manages, bounded like the platform's own.
+    managed_iam_name_prefixes = distinct(concat([var.platform_name], var.services, keys(var.event_services)))
     managed_services = [
       "acm", "backup", "backup-storage", "cloudtrail", "dynamodb", "ec2", "eks", "events",
       "kms", "logs", "route53", "s3", "secretsmanager", "sqs", "wafv2",

@@ -90,3 +90,20 @@ output "key_admin_policy_arns" {
   description = "Map service => managed policy for operators of the key CLI."
   value       = { for s in var.services : s => module.identity[s].key_admin_policy_arn }
 }
+
+output "event_services" {
+  description = "Map event service => what its deployment needs (the hand-off to its GitOps values): IRSA role (serviceAccount.roleArn), queue URL (the worker's queue and KEDA's queueURL), queue and dead-letter queue names (the alerts' selectors), dead-letter queue URL (redrive)."
+  value = { for s, _ in var.event_services : s => {
+    role_arn               = module.event_identity[s].role_arn
+    queue_url              = module.events[s].queue_url
+    queue_name             = module.events[s].queue_name
+    dead_letter_queue_url  = module.events[s].dead_letter_queue_url
+    dead_letter_queue_name = module.events[s].dead_letter_queue_name
+    aws_region             = local.region
+  } }
+}
+
+output "keda_operator_role_arn" {
+  description = "IRSA role of KEDA's operator (keda chart value serviceAccount.operator annotation eks.amazonaws.com/role-arn): reads the event queues' depth only; null without event services."
+  value       = one(aws_iam_role.keda[*].arn)
+}

@@ -236,3 +236,46 @@ variable "aws_api_emulator" {
   type        = bool
   default     = false
 }
+
+variable "event_services" {
+  description = "Event-driven services (no ingress) => their source: each gets a queue and dead-letter queue fed by the source service's content bucket (ObjectCreated under source_prefix/), and an IRSA role that consumes the queue, reads the announced objects and the read_attributes of the source's records, and writes only their verdict_attributes. One entry per environment, e.g. { verifier = { source_service = \"depot\" } }."
+  type = map(object({
+    source_service             = string
+    source_prefix              = optional(string, "tenants")
+    max_processing_seconds     = optional(number, 300)
+    visibility_timeout_seconds = optional(number, 900)
+    max_receive_count          = optional(number, 5)
+    read_attributes            = optional(list(string), ["size", "sha256", "content_key", "content_type"])
+    verdict_attributes         = optional(list(string), ["integrity", "integrity_checked_at", "integrity_detail"])
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name, e in var.event_services : can(regex("^[a-z][a-z0-9-]{1,20}[a-z0-9]$", name)) && !contains(var.services, name)])
+    error_message = "event_services keys must be service names (3-22 lowercase letters, digits or hyphens) that are not also in services: both would own the role SERVICE-ENV."
+  }
+
+  validation {
+    condition     = alltrue([for e in values(var.event_services) : contains(var.services, e.source_service)])
+    error_message = "event_services: each source_service must be one of services (the service whose content bucket sends the events)."
+  }
+
+  validation {
+    condition     = length(distinct([for e in values(var.event_services) : e.source_service])) == length(var.event_services)
+    error_message = "event_services: at most one event service per source_service. S3 refuses overlapping ObjectCreated rules in a bucket's one notification configuration; fan out through SNS or EventBridge instead."
+  }
+}
+
+variable "keda_service_account" {
+  description = "KEDA operator's namespace and service account (the keda chart's defaults), trusted by the role that reads the event queues' depth."
+  type = object({
+    namespace = string
+    name      = string
+  })
+  default = { namespace = "keda", name = "keda-operator" }
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.keda_service_account.namespace)) && can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.keda_service_account.name))
+    error_message = "keda_service_account must name a Kubernetes namespace (DNS label) and service account (DNS subdomain)."
+  }
+}
