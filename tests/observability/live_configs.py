@@ -32,12 +32,18 @@ def external_labels() -> dict[str, str]:
 WINDOW_DIVISOR = 60
 
 
-def write_rules(out: Path) -> Path:
-    (out / "service.rules.yaml").write_text(
-        dump(rules.render_plain(rules.SERVICE_SOURCES, window_divisor=WINDOW_DIVISOR))
-    )
-    (out / "platform.rules.yaml").write_text(dump(rules.render_plain([rules.PLATFORM_SOURCE])))
-    return out
+SERVICE_RULES_FILE = "service.rules.yaml"
+
+
+def rule_files() -> dict[str, dict[str, Any]]:
+    """The rule files of the live stack by name: the service's rules time-compressed, the
+    platform's in real time."""
+    return {
+        SERVICE_RULES_FILE: rules.render_plain(
+            rules.SERVICE_SOURCES, window_divisor=WINDOW_DIVISOR
+        ),
+        "platform.rules.yaml": rules.render_plain([rules.PLATFORM_SOURCE]),
+    }
 
 
 def prometheus_config(

@@ -17,9 +17,11 @@ from tests.observability import live_configs
 from tests.observability.processes import (
     DEPOT_PYTHON,
     Process,
+    absent_watches,
     alertmanager,
     blackbox_exporter,
     depot_instance,
+    load_rules_once_scraped,
     prometheus,
 )
 from tests.observability.receiver import Receiver
@@ -154,7 +156,6 @@ def start_stack(workdir: Path, prometheus_bin: str, am_bin: str, blackbox_bin: s
         )
         rules_dir = workdir / "rules"
         rules_dir.mkdir()
-        live_configs.write_rules(rules_dir)
         prom_config = live_configs.prometheus_config(
             workdir,
             [f"127.0.0.1:{p}" for p in ports],
@@ -168,6 +169,14 @@ def start_stack(workdir: Path, prometheus_bin: str, am_bin: str, blackbox_bin: s
         )
         stack.prometheus = prometheus(prom_config, prom_port, prom_dir / "data", prometheus_bin)
         stack.prometheus_url = f"http://127.0.0.1:{prom_port}"
+        files = live_configs.rule_files()
+        load_rules_once_scraped(
+            stack.prometheus,
+            stack.prometheus_url,
+            rules_dir,
+            files,
+            absent_watches(files[live_configs.SERVICE_RULES_FILE]),
+        )
         return stack
     except BaseException:
         stack.stop()

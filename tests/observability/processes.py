@@ -4,12 +4,16 @@ with its output in a log file, stopped at the end whatever happened."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from observability.generate.yamlio import dump
 
 DEPOT_PYTHON = (
     Path(__file__).resolve().parents[2] / "services" / "depot" / ".venv" / "bin" / "python"
@@ -92,6 +96,63 @@ def prometheus(config: Path, port: int, data: Path, binary: str) -> Process:
         ],
         data.parent / "prometheus.log",
     ).start(f"http://127.0.0.1:{port}/-/ready")
+
+
+def absent_watches(doc: dict[str, Any]) -> list[str]:
+    """The expressions of a rule file's `absent()` alerts: each names a series that must
+    exist before its rule may be evaluated (see load_rules_once_scraped)."""
+    return [
+        str(rule["expr"])
+        for group in doc["groups"]
+        for rule in group["rules"]
+        if "alert" in rule and str(rule["expr"]).startswith("absent(")
+    ]
+
+
+def load_rules_once_scraped(
+    prometheus: Process,
+    url: str,
+    rules_dir: Path,
+    files: dict[str, dict[str, Any]],
+    watched: list[str],
+    timeout: float = 60.0,
+) -> None:
+    """Write the rule files into the folder Prometheus's `rule_files` glob reads, and
+    have it load them (SIGHUP) only once every `watched` absent() expression is empty.
+
+    Why: Prometheus's scrape manager hands discovered targets to the scrape pools on a
+    five-second tick (scrape/manager.go, `DiscoveryReloadInterval`, default 5s), so the
+    first sample of a target lands five seconds or more after start. A time-compressed
+    `for` is shorter than that (ServiceTargetsAbsent: 5m / 60 = 5s), so rules loaded at
+    start would page for Prometheus's own start-up, which a long-running Prometheus
+    never does and the production `for` (5m) rides out."""
+    query = f"{url}/api/v1/query"
+    deadline = time.monotonic() + timeout
+    pending = list(watched)
+    while pending:
+        pending = [
+            expr
+            for expr in pending
+            if httpx.get(query, params={"query": expr}, timeout=5).json()["data"]["result"]
+        ]
+        if not pending:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"series still absent after {timeout}s: {pending}\n{prometheus.log_tail()}"
+            )
+        time.sleep(0.5)
+    for name, doc in files.items():
+        (rules_dir / name).write_text(dump(doc))
+    assert prometheus.popen is not None
+    prometheus.popen.send_signal(signal.SIGHUP)
+    expected = sum(len(doc["groups"]) for doc in files.values())
+    while time.monotonic() < deadline + timeout:
+        groups = httpx.get(f"{url}/api/v1/rules", timeout=5).json()["data"]["groups"]
+        if len(groups) >= expected:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"Prometheus did not load {expected} rule groups:\n{prometheus.log_tail()}")
 
 
 def alertmanager(config: Path, port: int, data: Path, binary: str) -> Process:

@@ -34,14 +34,8 @@ def service_rules(divisor: int) -> dict[str, Any]:
     return doc
 
 
-def write_rules(out: Path, divisor: int) -> Path:
-    path = out / "service.rules.yaml"
-    path.write_text(dump(service_rules(divisor)))
-    return path
-
-
 def prometheus_config(
-    out: Path, depot_targets: list[str], prometheus: str, alertmanager: str, rules_file: Path
+    out: Path, depot_targets: list[str], prometheus: str, alertmanager: str, rules_dir: Path
 ) -> Path:
     """observability/prometheus/local.yaml with its targets pointed at this stack, the
     prod cluster's external labels (so pages route as in prod), and one-second scrape
@@ -52,7 +46,9 @@ def prometheus_config(
         "evaluation_interval": "1s",
         "external_labels": live_configs.external_labels(),
     }
-    config["rule_files"] = [str(rules_file)]
+    # A glob: the folder starts empty and the rules arrive once the targets are scraped
+    # (tests.observability.processes.load_rules_once_scraped says why).
+    config["rule_files"] = [str(rules_dir / "*.rules.yaml")]
     config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] = [alertmanager]
     depot = next(j for j in config["scrape_configs"] if j["job_name"] == "depot")
     depot["static_configs"][0]["targets"] = depot_targets

@@ -107,16 +107,25 @@ def start(workdir: Path, divisor: int, traffic_seconds: float, out: Callable[[st
             workdir / "alertmanager" / "data",
             alertmanager_bin,
         )
-        rules_file = configs.write_rules(workdir, divisor)
+        rules_dir = workdir / "prometheus" / "rules"
+        rules_dir.mkdir()
         prom_config = configs.prometheus_config(
             workdir,
             [f"127.0.0.1:{depot_port}"],
             f"127.0.0.1:{prom_port}",
             f"127.0.0.1:{am_port}",
-            rules_file,
+            rules_dir,
         )
         stack.prometheus = processes.prometheus(
             prom_config, prom_port, workdir / "prometheus" / "data", prometheus_bin
+        )
+        service_rules = configs.service_rules(divisor)
+        processes.load_rules_once_scraped(
+            stack.prometheus,
+            f"http://127.0.0.1:{prom_port}",
+            rules_dir,
+            {"service.rules.yaml": service_rules},
+            processes.absent_watches(service_rules),
         )
         stack.traffic = Traffic([depot], stack.api_key, max_seconds=traffic_seconds).start()
         stack.urls = {
