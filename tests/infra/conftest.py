@@ -15,6 +15,17 @@ from tests.infra.lifecycle import RootRun, plan_root, reject_bad_inputs, run_dev
 from tests.infra.tf import terraform_binary
 from tests.support.moto import MotoServer, start_moto
 
+# Each run's step timings, printed at the end of the session: when a bound is hit on a
+# slow runner, the next reader sees which step grew.
+FINISHED_RUNS: list[RootRun] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for run in FINISHED_RUNS:
+        steps = ", ".join(f"{step} {seconds:.0f} s" for step, seconds in run.timings.items())
+        terminalreporter.write_line(f"{run.name}: {steps or 'no step finished'}")
+
+
 # The platform's service and one more, named after no part of the platform.
 SERVICES_IN_STAGING_PLAN = ("depot", "ledger")
 
@@ -62,8 +73,8 @@ def root_runs(
     # The slow steps are mostly waits (provider polling, emulator latency), so the roots
     # and the day-one rehearsal overlap well even on two cores.
     pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="root")
+    futures: dict[str, Future[RootRun]] = {}
     try:
-        futures: dict[str, Future[RootRun]] = {}
         if "dev" in needed:
             dev_dir, dev_moto = emulator("dev")
             futures["dev"] = pool.submit(run_dev, terraform, dev_dir, dev_moto)
@@ -99,6 +110,7 @@ def root_runs(
         yield futures
     finally:
         pool.shutdown(wait=True)
+        FINISHED_RUNS.extend(f.result() for f in futures.values() if f.done() and not f.exception())
         for server in servers:
             server.stop()
 

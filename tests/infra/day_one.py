@@ -33,7 +33,6 @@ from tests.infra.workspace import (
     write_backend_config,
 )
 from tests.support.moto import MotoServer, start_moto
-from tests.support.tools import ROOT
 
 DEV_ACCOUNT = "111111111111"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/eu-west-1/"
@@ -44,11 +43,10 @@ Credentials = dict[str, str]
 
 def semantic_moto(workdir: Path) -> tuple[MotoServer, Path]:
     """A moto server whose IAM decisions are principalmapper's (see the module above)."""
-    shim = workdir / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text("import tests.infra.moto_iam_semantics\n")
     denials = workdir / "denials.jsonl"
-    server = start_moto(workdir, PYTHONPATH=f"{shim}:{ROOT}", DEPOT_IAM_DENIALS=str(denials))
+    server = start_moto(
+        workdir, preload=("tests.infra.moto_iam_semantics",), DEPOT_IAM_DENIALS=str(denials)
+    )
     return server, denials
 
 

@@ -17,12 +17,26 @@ from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 CLI_CONFIG = ROOT / ".cache" / "terraform" / "cli.tfrc"
 SETUP_SCRIPT = "scripts/setup/terraform.sh"
-# Bounds every Terraform call: an emulator gap must fail the test, never hang it.
-DEFAULT_TIMEOUT_SECONDS = 480
+# Bounds every Terraform call: an emulator gap must fail the test, never hang it. The
+# bound is generous because an apply is mostly the provider's fixed propagation waits
+# (each SQS attribute write polls until six reads in a row agree, about 25 s; S3
+# lifecycle rules about 55 s), and on a shared two-core runner the roots' plans and
+# the emulators compete for the CPU in between.
+DEFAULT_TIMEOUT_SECONDS = 900
+# Terraform's default of 10 concurrent operations lets those waits hold every slot while
+# independent resources queue behind them; against an emulator more slots cost nothing.
+EMULATOR_PARALLELISM = 30
 
 
 class TerraformError(RuntimeError):
     """A Terraform command failed; the message carries its output."""
+
+
+def _text(captured: str | bytes | None) -> str:
+    """What a timed-out run had printed (bytes even in text mode, or nothing)."""
+    if isinstance(captured, bytes):
+        return captured.decode(errors="replace")
+    return captured or ""
 
 
 def terraform_binary() -> str:
@@ -62,15 +76,23 @@ class Terraform:
     def run(
         self, *args: str, ok_codes: tuple[int, ...] = (0,), timeout: float = DEFAULT_TIMEOUT_SECONDS
     ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [self.binary, *args],
-            cwd=self.workdir,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        try:
+            result = subprocess.run(
+                [self.binary, *args],
+                cwd=self.workdir,
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as expired:
+            # Say what was still in progress, not only that time ran out.
+            raise TerraformError(
+                f"terraform {' '.join(args)} in {self.workdir} still running after {timeout:.0f} s;"
+                f" last output:\n{_text(expired.stdout)[-4000:]}\n--- stderr ---\n"
+                f"{_text(expired.stderr)[-2000:]}"
+            ) from None
         if result.returncode not in ok_codes:
             raise TerraformError(
                 f"terraform {' '.join(args)} in {self.workdir} exited {result.returncode}\n"
@@ -85,7 +107,7 @@ class Terraform:
         result = self.run("validate", "-no-color", "-json", ok_codes=(0, 1))
         return dict(json.loads(result.stdout))
 
-    def apply(self, *var_args: str, parallelism: int = 10) -> None:
+    def apply(self, *var_args: str, parallelism: int = EMULATOR_PARALLELISM) -> None:
         self.run("apply", "-no-color", "-auto-approve", f"-parallelism={parallelism}", *var_args)
 
     def plan_exit_code(self, *var_args: str, out: str | None = None) -> tuple[int, str]:
@@ -103,5 +125,5 @@ class Terraform:
         raw = json.loads(self.run("output", "-no-color", "-json").stdout)
         return {name: item["value"] for name, item in raw.items()}
 
-    def destroy(self, *var_args: str, parallelism: int = 10) -> None:
+    def destroy(self, *var_args: str, parallelism: int = EMULATOR_PARALLELISM) -> None:
         self.run("destroy", "-no-color", "-auto-approve", f"-parallelism={parallelism}", *var_args)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.tools import free_port
+from tests.support.tools import ROOT, free_port
 
 MOTO_ENV = {
     # AWS-managed policies (e.g. AmazonEKSClusterPolicy) only exist when loaded at start.
@@ -27,6 +27,10 @@ MOTO_ENV = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "eu-west-1",
 }
+# Imported into every emulator process before moto serves: where moto departs from the
+# AWS API reference in a way the platform meets, AWS's documented behaviour (the module
+# says which departures and where AWS documents them).
+FIDELITY = "tests.support.moto_fidelity"
 
 
 @dataclass
@@ -37,6 +41,9 @@ class MotoServer:
     process: subprocess.Popen[bytes] | None = None
     # (certificate, key, CA that signed it): serve HTTPS with moto's own --ssl-cert/-key.
     tls: tuple[Path, Path, Path] | None = None
+    # Modules imported into the server process at start (after FIDELITY), through a
+    # sitecustomize on its PYTHONPATH.
+    preload: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -44,6 +51,15 @@ class MotoServer:
 
     def start(self, timeout: float = 30.0) -> MotoServer:
         env = {**os.environ, **MOTO_ENV, **self.extra_env}
+        shim = self.log_path.parent / f"moto-{self.port}-preload"
+        shim.mkdir(exist_ok=True)
+        (shim / "sitecustomize.py").write_text(
+            "".join(f"import {module}\n" for module in (FIDELITY, *self.preload))
+        )
+        # An inherited PYTHONPATH (the mutation runner's copy) comes before ROOT.
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(shim), env.get("PYTHONPATH", ""), str(ROOT)) if p
+        )
         log = self.log_path.open("ab")
         tls = ["--ssl-cert", str(self.tls[0]), "--ssl-key", str(self.tls[1])] if self.tls else []
         self.process = subprocess.Popen(
@@ -96,8 +112,13 @@ def start_moto(
     log_dir: Path,
     port: int | None = None,
     tls: tuple[Path, Path, Path] | None = None,
+    preload: tuple[str, ...] = (),
     **extra_env: str,
 ) -> MotoServer:
     return MotoServer(
-        port=port or free_port(), log_path=log_dir / "moto.log", extra_env=extra_env, tls=tls
+        port=port or free_port(),
+        log_path=log_dir / "moto.log",
+        extra_env=extra_env,
+        tls=tls,
+        preload=preload,
     ).start()
