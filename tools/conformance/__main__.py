@@ -19,14 +19,18 @@ from tools.conformance.run import conform, summary
 def _tool(name: str, installed_by: str) -> str:
     found = shutil.which(name, path=f"{CACHE_BIN}:/usr/local/bin:/usr/bin:/bin")
     if not found:
-        raise ContractError(f"{name} not found; {installed_by} installs it (make setup-conformance)")
+        raise ContractError(
+            f"{name} not found; {installed_by} installs it (make setup-conformance)"
+        )
     return found
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="conformance", description=__doc__)
     parser.add_argument("--image", required=True, help="image reference in podman's store")
-    parser.add_argument("--contract", required=True, type=Path, help="the service's conformance.yaml")
+    parser.add_argument(
+        "--contract", required=True, type=Path, help="the service's conformance.yaml"
+    )
     args = parser.parse_args(argv)
     try:
         contract = load_contract(args.contract)

@@ -121,7 +121,9 @@ def chart_run(manifests: list[dict[str, Any]]) -> ChartRun:
 def _one(manifests: list[dict[str, Any]], kinds: set[str]) -> dict[str, Any]:
     found = [m for m in manifests if m.get("kind") in kinds]
     if len(found) != 1:
-        raise ChartError(f"expected one {'/'.join(sorted(kinds))} in the render, found {len(found)}")
+        raise ChartError(
+            f"expected one {'/'.join(sorted(kinds))} in the render, found {len(found)}"
+        )
     return found[0]
 
 
@@ -136,7 +138,9 @@ def _probe(spec: dict[str, Any], ports: dict[str, int]) -> Probe:
     )
 
 
-def _hardening(context: dict[str, Any], pod: dict[str, Any], container: dict[str, Any]) -> tuple[str, ...]:
+def _hardening(
+    context: dict[str, Any], pod: dict[str, Any], container: dict[str, Any]
+) -> tuple[str, ...]:
     """`podman run` flags for each field of the securityContext and each emptyDir."""
     flags = [f"--user={context['runAsUser']}:{context['runAsGroup']}"]
     if "fsGroup" in context:

@@ -23,7 +23,8 @@ def cases(contract: Contract, env: dict[str, str]) -> list[tuple[str, str, dict[
         (name, "left out", {k: v for k, v in env.items() if k != name}) for name in contract.missing
     ]
     runs += [
-        (name, f"set to {value!r}", {**env, name: value}) for name, value in contract.invalid.items()
+        (name, f"set to {value!r}", {**env, name: value})
+        for name, value in contract.invalid.items()
     ]
     return runs
 
@@ -46,19 +47,31 @@ def _one(
         deadline = time.monotonic() + run.startup.budget_seconds
         while container.running(podman, target.name):
             if ok(status(target.url(run.liveness.port, run.liveness.path), 1.0)):
-                return failed(CHECK, f"started without a usable {variable}", expected,
-                              f"{run.liveness.path} answered while {variable} was {wrong}")  # fmt: skip
+                return failed(
+                    CHECK,
+                    f"started without a usable {variable}",
+                    expected,
+                    f"{run.liveness.path} answered while {variable} was {wrong}",
+                )
             if time.monotonic() > deadline:
-                return failed(CHECK, f"neither started nor exited with {variable} {wrong}",
-                              expected, f"still running after {run.startup.budget_seconds:g}s")  # fmt: skip
+                return failed(
+                    CHECK,
+                    f"neither started nor exited with {variable} {wrong}",
+                    expected,
+                    f"still running after {run.startup.budget_seconds:g}s",
+                )
             time.sleep(_POLL_SECONDS)
         code = container.exit_code(podman, target.name)
         stdout, stderr = container.output(podman, target.name)
         if code == 0:
             return failed(CHECK, f"exited 0 with {variable} {wrong}", expected, "exit status 0")
         if variable not in stdout + stderr:
-            return failed(CHECK, f"the exit message does not name {variable}", expected,
-                          f"exit status {code}: {container.tail(podman, target.name)}")  # fmt: skip
+            return failed(
+                CHECK,
+                f"the exit message does not name {variable}",
+                expected,
+                f"exit status {code}: {container.tail(podman, target.name)}",
+            )
         return passed(CHECK, f"with {variable} {wrong}: exit status {code}, named in the message")
     finally:
         podman.remove(target.name)

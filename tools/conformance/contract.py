@@ -43,7 +43,9 @@ class Contract:
 
 def load_contract(path: Path) -> Contract:
     if not path.is_file():
-        raise ContractError(f"{path}: no such contract file (docs/conformance.md#the-contract-file)")
+        raise ContractError(
+            f"{path}: no such contract file (docs/conformance.md#the-contract-file)"
+        )
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:

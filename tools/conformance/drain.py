@@ -30,10 +30,14 @@ def check_drain(podman: Podman, target: container.Running, run: ChartRun) -> lis
     unready_at: float | None = None
     refused: list[str] = []
     while (elapsed := time.monotonic() - sent) < notice:
-        ready = status(target.url(run.readiness.port, run.readiness.path), run.readiness.timeout_seconds)
+        ready = status(
+            target.url(run.readiness.port, run.readiness.path), run.readiness.timeout_seconds
+        )
         if unready_at is None and not ok(ready):
             unready_at = elapsed
-        alive = status(target.url(run.liveness.port, run.liveness.path), run.liveness.timeout_seconds)
+        alive = status(
+            target.url(run.liveness.port, run.liveness.path), run.liveness.timeout_seconds
+        )
         if not ok(alive):
             refused.append(f"{run.liveness.path} -> {alive} at {elapsed:.1f}s")
         time.sleep(_POLL_SECONDS)
@@ -51,10 +55,16 @@ def _readiness(unready_at: float | None, run: ChartRun) -> Finding:
 
 
 def _served(refused: list[str], notice: float) -> Finding:
-    expected = f"requests still answered for {notice:g}s after SIGTERM (readiness period x threshold)"
+    expected = (
+        f"requests still answered for {notice:g}s after SIGTERM (readiness period x threshold)"
+    )
     if refused:
-        return failed(CHECK, "stopped serving before the kubelet could see it unready", expected,
-                      "; ".join(refused[:3]))  # fmt: skip
+        return failed(
+            CHECK,
+            "stopped serving before the kubelet could see it unready",
+            expected,
+            "; ".join(refused[:3]),
+        )
     return passed(CHECK, f"kept serving for the {notice:g}s notice window")
 
 
@@ -69,11 +79,19 @@ def _exit(podman: Podman, target: container.Running, run: ChartRun, sent: float)
         podman("wait", target.name, timeout=remaining)
     except subprocess.TimeoutExpired:
         podman("kill", "--signal=KILL", target.name, check=False)
-        return failed(CHECK, "the process outlived the grace period: the kubelet would SIGKILL it",
-                      expected, f"still running {deadline:g}s after SIGTERM")  # fmt: skip
+        return failed(
+            CHECK,
+            "the process outlived the grace period: the kubelet would SIGKILL it",
+            expected,
+            f"still running {deadline:g}s after SIGTERM",
+        )
     code = container.exit_code(podman, target.name)
     took = time.monotonic() - sent
     if code != 0:
-        return failed(CHECK, "the process did not exit cleanly on SIGTERM", expected,
-                      f"exit status {code} after {took:.1f}s")  # fmt: skip
+        return failed(
+            CHECK,
+            "the process did not exit cleanly on SIGTERM",
+            expected,
+            f"exit status {code} after {took:.1f}s",
+        )
     return passed(CHECK, f"exited 0 {took:.1f}s after SIGTERM")

@@ -34,7 +34,7 @@ def _until_passing(
 def check_probes(podman: Podman, target: container.Running, run: ChartRun) -> list[Finding]:
     """Startup first: it gates the other two, as in the kubelet. Readiness gets the same
     budget: a pod that never turns ready never receives traffic."""
-    findings = []
+    findings: list[Finding] = []
     budget = run.startup.budget_seconds
     for role, probe in (("startup", run.startup), ("readiness", run.readiness)):
         passing, answer = _until_passing(podman, target, probe, budget)

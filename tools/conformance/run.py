@@ -29,7 +29,7 @@ def provision(contract: Contract, endpoint_url: str) -> None:
         aws_secret_access_key=MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
     )
     for call in contract.resources:
-        client: Any = session.client(call.service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        client: Any = session.client(call.service, endpoint_url=endpoint_url)
         getattr(client, call.operation)(**call.parameters)
 
 
@@ -45,15 +45,30 @@ def service_env(contract: Contract, run: chart.ChartRun, moto: MotoServer) -> di
     }
 
 
-def _metrics(target: container.Running, run: chart.ChartRun, needed: dict[str, metrics.Requirement]) -> list[Finding]:
+def _metrics(
+    target: container.Running, run: chart.ChartRun, needed: dict[str, metrics.Requirement]
+) -> list[Finding]:
     url = target.url(run.port, run.metrics_path)
     try:
         response = httpx.get(url, timeout=10.0)
     except httpx.HTTPError as error:
-        return [failed(metrics.CHECK, f"{run.metrics_path} did not answer", "200 with Prometheus text", repr(error))]
+        return [
+            failed(
+                metrics.CHECK,
+                f"{run.metrics_path} did not answer",
+                "200 with Prometheus text",
+                repr(error),
+            )
+        ]
     if response.status_code != 200:
-        return [failed(metrics.CHECK, f"{run.metrics_path} did not answer 200", "200 with Prometheus text",
-                       f"{response.status_code} {response.text[:120]!r}")]  # fmt: skip
+        return [
+            failed(
+                metrics.CHECK,
+                f"{run.metrics_path} did not answer 200",
+                "200 with Prometheus text",
+                f"{response.status_code} {response.text[:120]!r}",
+            )
+        ]
     return metrics.check_metrics(response.text, needed)
 
 
@@ -80,7 +95,10 @@ def conform(podman: Podman, helm: str, image: str, contract: Contract) -> list[F
 
 
 def _serve_and_drain(
-    podman: Podman, target: container.Running, run: chart.ChartRun, needed: dict[str, metrics.Requirement]
+    podman: Podman,
+    target: container.Running,
+    run: chart.ChartRun,
+    needed: dict[str, metrics.Requirement],
 ) -> list[Finding]:
     findings = check_probes(podman, target, run)
     if not all(f.ok for f in findings):
@@ -98,4 +116,3 @@ def _serve_and_drain(
 def summary(findings: list[Finding]) -> str:
     bad = sum(not f.ok for f in findings)
     return f"conformance: {len(findings) - bad} passed, {bad} failed"
-
