@@ -20,6 +20,7 @@ FLAWS = {
     "ignores-sigterm": ("drain", ["SIGTERM"]),
     "quits-on-sigterm": ("drain", ["stopped serving before the kubelet could see it unready"]),
     "ignores-config": ("configuration", ["started without a usable"]),
+    "loopback": ("probes", ["the startup probe never passed", "passing within 10s of start"]),
 }
 
 

@@ -16,6 +16,7 @@ from tests.container.depot_container import HARDENING
 from tests.reliability.timings import chart_timings
 from tools.conformance import chart, logs, metrics
 from tools.conformance.chart import ChartError, ChartRun
+from tools.conformance.configuration import cases
 from tools.conformance.contract import ContractError, load_contract
 from tools.conformance.image import check_user
 
@@ -40,6 +41,7 @@ def test_the_contracts_in_the_repository_load() -> None:
 
 
 def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    data.pop("values", None)  # relative to the toy's folder, not to tmp_path
     path = tmp_path / "conformance.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -81,6 +83,14 @@ def test_a_security_context_field_the_run_cannot_mirror_stops_it(
     )
     with pytest.raises(ChartError, match="procMount"):
         chart.chart_run(changed)
+
+
+def test_the_contracts_value_files_reach_the_run(helm: str, depot_run: ChartRun) -> None:
+    """The toy's values.yaml shortens the startup budget and nothing else."""
+    contract = load_contract(TOY_CONTRACT)
+    run = chart.chart_run(chart.render(helm, contract.service, contract.port, contract.values))
+    assert run.startup.failure_threshold == 5 and run.startup.budget_seconds == 10
+    assert run.liveness == depot_run.liveness and run.readiness == depot_run.readiness
 
 
 def test_probes_and_shutdown_timings_are_the_charts(depot_run: ChartRun) -> None:
@@ -198,3 +208,21 @@ def test_an_image_user_the_chart_cannot_run_fails(
 
 def test_the_charts_user_passes(depot_run: ChartRun) -> None:
     assert check_user({"Config": {"User": "10001:10001"}}, depot_run).ok
+
+
+# --- the configuration runs ---------------------------------------------------------------
+
+
+def test_each_configuration_case_changes_only_its_variable() -> None:
+    contract = load_contract(DEPOT_CONTRACT)
+    env = {**contract.env, "AWS_REGION": "eu-west-1"}
+    runs = {(variable, wrong): case for variable, wrong, case in cases(contract, env)}
+    assert set(runs) == {
+        ("DEPOT_TABLE_NAME", "left out"),
+        ("DEPOT_BUCKET_NAME", "set to 'Not_A_Bucket'"),
+    }
+    left_out = runs["DEPOT_TABLE_NAME", "left out"]
+    assert "DEPOT_TABLE_NAME" not in left_out
+    assert left_out == {k: v for k, v in env.items() if k != "DEPOT_TABLE_NAME"}
+    invalid = runs["DEPOT_BUCKET_NAME", "set to 'Not_A_Bucket'"]
+    assert invalid == {**env, "DEPOT_BUCKET_NAME": "Not_A_Bucket"}

@@ -8,6 +8,7 @@ image by the Containerfile): the test images the conformance suite must pass or 
   quits-on-sigterm exits at once on SIGTERM, before the kubelet can see it unready
   no-histogram     exposes no request-duration histogram
   ignores-config   starts with a default when TOY_GREETING is missing or TOY_WORKERS bad
+  loopback         listens on 127.0.0.1 only: nothing outside the container reaches it
 """
 
 import json
@@ -104,7 +105,8 @@ def main() -> None:
     config = settings()
     port = int(os.environ.get("PORT", "8080"))
     drain = float(os.environ.get("DRAIN_SECONDS", "5"))
-    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104
+    host = "127.0.0.1" if FLAW == "loopback" else "0.0.0.0"  # noqa: S104
+    server = ThreadingHTTPServer((host, port), Handler)
 
     def on_sigterm(signum: int, frame: object) -> None:
         _draining.set()
