@@ -93,6 +93,17 @@ def test_the_contracts_value_files_reach_the_run(helm: str, depot_run: ChartRun)
     assert run.liveness == depot_run.liveness and run.readiness == depot_run.readiness
 
 
+def test_values_breaking_the_charts_timing_inequalities_stop_the_run(
+    helm: str, tmp_path: Path
+) -> None:
+    """The chart's own refusal reaches the team: a grace period shorter than preStop +
+    drain + timeout is not a run that fails later, but a render that names the fix."""
+    values = tmp_path / "values.yaml"
+    values.write_text("terminationGracePeriodSeconds: 20\n")
+    with pytest.raises(ChartError, match=r"terminationGracePeriodSeconds \(20\) must be >"):
+        chart.render(helm, "toy", 8080, (values,))
+
+
 def test_probes_and_shutdown_timings_are_the_charts(depot_run: ChartRun) -> None:
     """The same numbers the drain tests of tests/reliability run with, read from the
     render instead of the values: the two readings cannot drift apart."""

@@ -6,17 +6,12 @@ a number of the chart: change values.yaml or a template and the run follows."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.chart.rendering import RenderError, helm_template
 
-from tests.support.tools import ROOT
-
-CHART = ROOT / "charts" / "service"
-NAMESPACE = "conformance"
 # The chart refuses to render without an immutable image reference; the run starts the
 # image under test itself, so these only satisfy the chart's checks.
 _IMAGE_ARGS = (
@@ -28,7 +23,7 @@ _IMAGE_ARGS = (
 # the chart gains and nothing here mirrors stops the run (ChartError), so the run never
 # silently stops being "as the chart runs it".
 _MIRRORED_FIELDS = {
-    "runAsNonRoot",  # checked on the image's USER (checks.image_user)
+    "runAsNonRoot",  # checked on the image's USER (image.check_user)
     "runAsUser",
     "runAsGroup",
     "fsGroup",
@@ -81,13 +76,14 @@ class ChartRun:
 
 
 def render(helm: str, service: str, port: int, values: tuple[Path, ...]) -> list[dict[str, Any]]:
-    args = [helm, "template", service, str(CHART), f"--namespace={NAMESPACE}"]
-    args += [f"--values={path}" for path in values]
-    args += [*_IMAGE_ARGS, f"--set=containerPort={port}"]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0:
-        raise ChartError(f"helm template failed for the contract's values:\n{result.stderr}")
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    """The chart rendered as the chart tests render it, with the service's value files."""
+    args = [f"--values={path}" for path in values]
+    try:
+        return helm_template(helm, [*args, *_IMAGE_ARGS, f"--set=containerPort={port}"], service)
+    except RenderError as error:
+        raise ChartError(
+            f"helm template failed for the contract's values:\n{error.stderr}"
+        ) from None
 
 
 def chart_run(manifests: list[dict[str, Any]]) -> ChartRun:
