@@ -8,17 +8,25 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 
 from tests.conformance.conftest import DEPOT_CONTRACT, TOY_CONTRACT
 from tests.container.depot_container import HARDENING
 from tests.reliability.timings import chart_timings
+from tests.support.moto import MOTO_ENV, MotoServer
 from tools.conformance import chart, logs, metrics
 from tools.conformance.chart import ChartError, ChartRun
 from tools.conformance.configuration import cases
 from tools.conformance.contract import ContractError, load_contract
 from tools.conformance.image import check_user
+from tools.conformance.run import provision
+
+_KEYS = {
+    "aws_access_key_id": MOTO_ENV["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +67,22 @@ def test_a_contract_leaving_out_a_variable_it_never_sets_is_refused(tmp_path: Pa
     data["configuration"]["missing"] = ["TOY_NEVER_SET"]
     with pytest.raises(ContractError, match="TOY_NEVER_SET"):
         load_contract(_write(tmp_path, data))
+
+
+def test_the_contracts_resources_are_made_on_the_emulator(
+    tmp_path: Path, moto_server: MotoServer
+) -> None:
+    data = yaml.safe_load(TOY_CONTRACT.read_text())
+    where = {"LocationConstraint": "eu-west-1"}
+    bucket = {"Bucket": "toy-made", "CreateBucketConfiguration": where}
+    call = {"service": "s3", "operation": "create_bucket", "parameters": bucket}
+    data["aws"] = {"resources": [call]}
+    provision(load_contract(_write(tmp_path, data)), moto_server.url)
+    s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=moto_server.url, **_KEYS)
+    assert "toy-made" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    call["parameters"] = {"Bucket": "Not A Bucket!"}
+    with pytest.raises(ContractError, match=r"aws.resources\[0\] s3.create_bucket failed"):
+        provision(load_contract(_write(tmp_path, data)), moto_server.url)
 
 
 # --- the run, from the chart's render ----------------------------------------------------

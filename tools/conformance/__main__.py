@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if not podman.image_exists(args.image):
             raise ContractError(f"{args.image} is not in podman's store (podman load or build it)")
         findings = conform(podman, helm, args.image, contract)
-    except (ContractError, ChartError) as error:
+    except (ContractError, ChartError, RuntimeError) as error:  # RuntimeError: podman refused
         print(f"conformance: cannot run: {error}", file=sys.stderr)
         return 2
     for finding in findings:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from observability.generate import rules
 from observability.generate.params import derive
 from tools.conformance.findings import Finding, failed, passed
@@ -75,6 +77,19 @@ def parse_exposition(text: str) -> dict[str, list[dict[str, str]]]:
             continue
         series.setdefault(match.group(1), []).append(dict(_LABEL.findall(match.group(2) or "")))
     return series
+
+
+def check_endpoint(url: str, needed: dict[str, Requirement]) -> list[Finding]:
+    """Scrape `url` as Prometheus would, then hold what it answers to `needed`."""
+    expected = "200 with the Prometheus text format"
+    try:
+        response = httpx.get(url, timeout=10.0)
+    except httpx.HTTPError as error:
+        return [failed(CHECK, "the scrape path did not answer", expected, repr(error))]
+    if response.status_code != 200:
+        seen = f"{response.status_code} {response.text[:120]!r}"
+        return [failed(CHECK, "the scrape path did not answer 200", expected, seen)]
+    return check_metrics(response.text, needed)
 
 
 def check_metrics(text: str, needed: dict[str, Requirement]) -> list[Finding]:

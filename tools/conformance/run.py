@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
+import botocore.exceptions
 
 from tests.container.podman import Podman
 from tests.support.moto import MOTO_ENV, MotoServer, start_moto
 from tools.conformance import chart, container, logs, metrics
 from tools.conformance.configuration import check_configuration
-from tools.conformance.contract import Contract
+from tools.conformance.contract import Contract, ContractError
 from tools.conformance.drain import check_drain
-from tools.conformance.findings import Finding, failed
+from tools.conformance.findings import Finding
 from tools.conformance.http import status
 from tools.conformance.image import check_user
 from tools.conformance.probes import check_probes
@@ -28,9 +28,20 @@ def provision(contract: Contract, endpoint_url: str) -> None:
         aws_access_key_id=MOTO_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
     )
-    for call in contract.resources:
-        client: Any = session.client(call.service, endpoint_url=endpoint_url)
-        getattr(client, call.operation)(**call.parameters)
+    for number, call in enumerate(contract.resources):
+        try:
+            client: Any = session.client(call.service, endpoint_url=endpoint_url)
+            getattr(client, call.operation)(**call.parameters)
+        except (
+            botocore.exceptions.BotoCoreError,
+            botocore.exceptions.ClientError,
+            AttributeError,
+            TypeError,
+        ) as error:
+            raise ContractError(
+                f"{contract.path}: aws.resources[{number}] {call.service}.{call.operation} "
+                f"failed on the emulator: {error}"
+            ) from None
 
 
 def service_env(contract: Contract, run: chart.ChartRun, moto: MotoServer) -> dict[str, str]:
@@ -43,33 +54,6 @@ def service_env(contract: Contract, run: chart.ChartRun, moto: MotoServer) -> di
         "AWS_ACCESS_KEY_ID": MOTO_ENV["AWS_ACCESS_KEY_ID"],
         "AWS_SECRET_ACCESS_KEY": MOTO_ENV["AWS_SECRET_ACCESS_KEY"],
     }
-
-
-def _metrics(
-    target: container.Running, run: chart.ChartRun, needed: dict[str, metrics.Requirement]
-) -> list[Finding]:
-    url = target.url(run.port, run.metrics_path)
-    try:
-        response = httpx.get(url, timeout=10.0)
-    except httpx.HTTPError as error:
-        return [
-            failed(
-                metrics.CHECK,
-                f"{run.metrics_path} did not answer",
-                "200 with Prometheus text",
-                repr(error),
-            )
-        ]
-    if response.status_code != 200:
-        return [
-            failed(
-                metrics.CHECK,
-                f"{run.metrics_path} did not answer 200",
-                "200 with Prometheus text",
-                f"{response.status_code} {response.text[:120]!r}",
-            )
-        ]
-    return metrics.check_metrics(response.text, needed)
 
 
 def conform(podman: Podman, helm: str, image: str, contract: Contract) -> list[Finding]:
@@ -107,7 +91,7 @@ def _serve_and_drain(
     # Requests first, so request metrics have series to show.
     for probe in (run.liveness, run.readiness):
         status(target.url(probe.port, probe.path), probe.timeout_seconds)
-    findings += _metrics(target, run, needed)
+    findings += metrics.check_endpoint(target.url(run.port, run.metrics_path), needed)
     findings += check_drain(podman, target, run)
     stdout, stderr = container.output(podman, target.name)
     return [*findings, *logs.check_logs(stdout, stderr)]
