@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Container runtime for the image tests: podman + runc, and mmdebstrap to assemble the
-# base images locally (no image registry is reachable from the test machines).
+# Container runtime for the image tests: podman + runc, mmdebstrap to assemble the
+# base images locally (no image registry is reachable from the test machines), and
+# slirp4netns: the conformance suite runs a service in a network namespace of its own
+# (as in a pod) that still reaches the AWS emulator on the host's loopback.
 #
 # podman reads its configuration from files this script writes under .cache/containers
 # (CONTAINERS_CONF / CONTAINERS_STORAGE_CONF point there; see mk/container.mk), so the
@@ -11,9 +13,9 @@ source "$(dirname "$0")/lib.sh"
 # conflicts with Debian's runc: installing that would remove Docker. There, podman uses
 # containerd.io's runc (the package provides it).
 if dpkg -s containerd.io >/dev/null 2>&1; then
-  apt_install podman mmdebstrap
+  apt_install podman mmdebstrap slirp4netns
 else
-  apt_install podman runc mmdebstrap
+  apt_install podman runc mmdebstrap slirp4netns
 fi
 # Without root (e.g. a CI runner user), podman and mmdebstrap map ids through
 # newuidmap/newgidmap; as root they are not needed.

@@ -41,6 +41,7 @@ FORBIDDEN_COMMAND = re.compile(
 # run) must be in the target's chain.
 AREAS = {
     "test-chart": ["tests/chart", "tests/policies"],
+    "test-conformance": ["tests/conformance", "tools/conformance"],
     "test-container": ["tests/container"],
     "test-delivery": ["tests/delivery"],
     "test-depot": ["services/depot/tests"],
