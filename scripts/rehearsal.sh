@@ -67,16 +67,18 @@ mkdir -p "$ROOTFS/var/cache/apt/archives" "$ROOTFS/var/cache/uv"
 # The service's interpreter (services/depot/.python-version, the image base's Python,
 # ADR 0052): this machine kind has it through pyenv, and no registry it reaches ships
 # CPython builds (uv would download one from GitHub), so it comes from here, read-only,
-# into a pyenv-shaped folder inside that scripts/setup/python.sh looks in (PYENV_ROOT).
+# at the same absolute path (pyenv builds link libpython by that path), with PYENV_ROOT
+# inside naming its pyenv root, where scripts/setup/python.sh looks.
 service_python="$(tr -d '[:space:]' <"$ROOT/services/depot/.python-version")"
-PYTHONS_IN=/opt/pythons
 python_dir=""
 for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$service_python".*; do
   if [ -x "$candidate/bin/python$service_python" ]; then python_dir="$candidate"; break; fi
 done
+PYTHONS_IN="${PYENV_ROOT:-$HOME/.pyenv}"
 if [ -n "$python_dir" ]; then
   say "bringing from this machine: Python $service_python ($python_dir)"
-  mkdir -p "$ROOTFS$PYTHONS_IN/versions/$(basename "$python_dir")"
+  PYTHONS_IN="$(dirname "$(dirname "$python_dir")")"
+  mkdir -p "$ROOTFS$python_dir"
 fi
 
 say "cloning $(git -C "$ROOT" rev-parse --short HEAD) (committed state only)"
@@ -152,7 +154,7 @@ say "inside the clean machine"
 # started inside (make run's emulator and server) dies with it.
 # shellcheck disable=SC2016 # expanded by the inner shell, from its arguments
 unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
-  rootfs="$1"; mirror="$2"; caches="$3"; python_dir="$4"; pythons_in="$5"; shift 5
+  rootfs="$1"; mirror="$2"; caches="$3"; python_dir="$4"; shift 4
   # The root must be a mount point, as on a real machine: podman (containers-storage)
   # remounts / when it unpacks an image layer.
   mount --bind "$rootfs" "$rootfs"
@@ -164,8 +166,8 @@ unshare --mount --pid --fork --propagation private bash -euo pipefail -c '
   mount --bind "$caches/uv" "$rootfs/var/cache/uv"
   if [ -n "$mirror" ]; then mount --bind -o ro "$mirror" "$rootfs$mirror"; fi
   if [ -n "$python_dir" ]; then
-    mount --bind -o ro "$python_dir" "$rootfs$pythons_in/versions/$(basename "$python_dir")"
+    mount --bind -o ro "$python_dir" "$rootfs$python_dir"
   fi
   exec chroot "$rootfs" env -i "$@"
-' _ "$ROOTFS" "$mirror" "$CACHES" "$python_dir" "$PYTHONS_IN" "${env_args[@]}" bash -c "$inside"
+' _ "$ROOTFS" "$mirror" "$CACHES" "$python_dir" "${env_args[@]}" bash -c "$inside"
 say "passed"
