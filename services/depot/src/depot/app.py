@@ -12,12 +12,20 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from service_runtime.logs import get_logger
+from service_runtime.problems import (
+    PROBLEM_JSON,
+    dependency_unavailable,
+    install_problem_handlers,
+    overloaded,
+    problem_response,
+)
+from service_runtime.tracing import instrument_asgi
 from starlette.types import ASGIApp
 
 from depot import routes_documents, routes_ops
 from depot.aws import DependencyError
 from depot.governor import OverloadedError
-from depot.logs import get_logger
 from depot.middleware import (
     HeadAsGet,
     RequestDeadline,
@@ -25,15 +33,7 @@ from depot.middleware import (
     RequestObservability,
     ResponseHeaders,
 )
-from depot.problems import (
-    PROBLEM_JSON,
-    dependency_unavailable,
-    install_problem_handlers,
-    overloaded,
-    problem_response,
-)
 from depot.runtime import Runtime
-from depot.tracing import instrument_asgi
 
 log = get_logger("depot.app")
 

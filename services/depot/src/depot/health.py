@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import anyio
+from service_runtime.logs import get_logger
 
 from depot.aws import Backend, DependencyError
-from depot.logs import get_logger
 from depot.metrics import Metrics
 from depot.models import DependencyStatus
 

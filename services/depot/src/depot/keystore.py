@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import anyio
 from pydantic import ValidationError
+from service_runtime.logs import get_logger
 
 from depot.aws import Aws, DependencyError
 from depot.keys import KeySet, KeySetDocument
-from depot.logs import get_logger
 from depot.metrics import Metrics
 from depot.models import DependencyStatus
 

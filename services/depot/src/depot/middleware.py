@@ -17,12 +17,12 @@ from typing import Any
 import anyio
 import structlog
 from opentelemetry import trace
+from service_runtime.logs import get_logger
+from service_runtime.problems import Problem, problem_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from depot.governor import request_deadline
-from depot.logs import get_logger
 from depot.metrics import Metrics
-from depot.problems import Problem, problem_response
 
 access_log = get_logger("depot.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -14,12 +14,12 @@ import time
 from types import FrameType
 
 import uvicorn
+from service_runtime.logs import get_logger
+from service_runtime.tracing import configure_tracing
 
 from depot.app import create_app
 from depot.config import Settings
-from depot.logs import get_logger
 from depot.runtime import Runtime, build_runtime
-from depot.tracing import configure_tracing
 
 log = get_logger("depot.server")
 
@@ -54,7 +54,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def serve(settings: Settings) -> None:
-    configure_tracing()
+    configure_tracing("depot")
     runtime = build_runtime(settings)
     config = uvicorn.Config(
         create_app(runtime),
