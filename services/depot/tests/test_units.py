@@ -8,11 +8,11 @@ import hashlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from service_runtime.aws import CircuitBreaker
 from service_runtime.config import ConfigurationError
 from service_runtime.logs import secret_redactor
 from service_runtime.problems import Problem
 
-from depot.aws import CircuitBreaker
 from depot.config import load_settings
 from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from depot.http_helpers import check_if_match, parse_content_digest

@@ -13,6 +13,7 @@ import structlog
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from service_runtime.middleware import add_response_headers, body_timeout_problem, is_head
 from service_runtime.problems import Problem, ProblemBody, dependency_unavailable, invalid
 from starlette.requests import ClientDisconnect
 
@@ -29,7 +30,6 @@ from depot.http_helpers import (
     parse_content_digest,
 )
 from depot.keys import Principal
-from depot.middleware import add_response_headers, body_timeout_problem, is_head
 from depot.models import (
     ULID_PATTERN,
     Document,
