@@ -40,14 +40,17 @@ class ServiceSettings(BaseSettings):
     # Unprefixed variables read when the prefixed one is unset (platforms set PORT).
     ENV_FALLBACKS: ClassVar[Mapping[str, str]] = {"port": "PORT"}
 
+    # Listening and logging.
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
     port: int = Field(8080, ge=1, le=65535)
     keepalive_seconds: int = Field(75, ge=1, le=3600)
+    log_level: LogLevel = "INFO"
+    # The drain sequence (service_runtime.server).
     drain_seconds: float = Field(5.0, ge=0, le=600)
     shutdown_timeout_seconds: float = Field(10.0, ge=0, le=600)
-    retry_after_seconds: int = Field(5, ge=1, le=3600)
+    # Dependencies: how often they are probed, how long a 503 asks clients to wait.
     dependency_check_seconds: float = Field(10.0, ge=0.1, le=600)
-    log_level: LogLevel = "INFO"
+    retry_after_seconds: int = Field(5, ge=1, le=3600)
     # Unset: the installed version of DISTRIBUTION, filled in by _fallbacks_and_version
     # (a default_factory cannot see which subclass is being built).
     version: str = Field(default_factory=str)
