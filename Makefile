@@ -47,4 +47,4 @@ test: setup ## Run the whole suite: lints, unit, integration, platform and live 
 bench: setup $(BENCH_TARGETS) ## Benchmarks; writes bench/results/ and prints tables.
 
 clean: ## Remove caches and virtual environments.
-	rm -rf .cache .venv services/*/.venv
+	rm -rf .cache .venv libs/*/.venv services/*/.venv

@@ -36,4 +36,5 @@ container-image: setup-tool-python setup-tool-podman setup-tool-base-image ## Bu
 	  --build-arg VERSION="$$(sed -n 's/^version = "\(.*\)"/\1/p' services/depot/pyproject.toml)" \
 	  --build-arg REVISION="$$(git rev-parse HEAD)" \
 	  $$( [ -f /etc/ssl/certs/ca-certificates.crt ] && echo --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt ) \
-	  -t localhost/depot:dev services/depot
+	  -f services/depot/Dockerfile --ignorefile services/depot/Dockerfile.dockerignore \
+	  -t localhost/depot:dev .

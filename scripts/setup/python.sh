@@ -2,8 +2,9 @@
 # Python toolchain: a pinned uv, then locked environments.
 #
 # Usage: python.sh [PROJECT_DIR...]   (relative to the repository root; default: the
-#        platform tests' project and every service). `make run` asks for the service's
-#        only (ADR 0080); `make setup` and the platform areas for all of them.
+#        platform tests' project, every shared library and every service). `make run`
+#        asks for the service's only (ADR 0080); `make setup` and the platform areas
+#        for all of them.
 source "$(dirname "$0")/lib.sh"
 # renovate: datasource=pypi depName=uv
 UV_VERSION=0.13.9
@@ -50,7 +51,7 @@ if [ $# -gt 0 ]; then
   done
 else
   projects=("$ROOT")
-  for dir in "$ROOT"/services/*/; do
+  for dir in "$ROOT"/libs/*/ "$ROOT"/services/*/; do
     [ -f "$dir/pyproject.toml" ] && projects+=("$dir")
   done
 fi

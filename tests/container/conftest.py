@@ -19,6 +19,9 @@ from tests.support.moto import MotoServer
 from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
 DEPOT_DIR = ROOT / "services" / "depot"
+# The build context is the repository root: depot's image holds the shared runtime
+# (libs/service-runtime) too. The Dockerfile and its allow-list sit in DEPOT_DIR.
+BUILD_CONTEXT = ROOT
 IMAGE_REF = "localhost/depot:test"
 # An image built elsewhere, from the real base (CI's image job loads it into podman and
 # names it here): the image and run tests then check what ships instead of a build from
@@ -147,7 +150,7 @@ def depot_image(podman: Podman, request: pytest.FixtureRequest) -> BuiltImage:
     base_images: dict[str, str] = request.getfixturevalue("base_images")
     image = BuiltImage(IMAGE_REF, _package_version(), _revision(), base_images["BASE_IMAGE"])
     drop_stale_runtime_layers(podman, image)
-    podman("build", *build_args(base_images, image.ref), str(DEPOT_DIR), timeout=900)
+    podman("build", *build_args(base_images, image.ref), str(BUILD_CONTEXT), timeout=900)
     return image
 
 
@@ -165,6 +168,9 @@ def build_args(base_images: dict[str, str], ref: str) -> list[str]:
         f"--build-arg=VERSION={_package_version()}",
         f"--build-arg=REVISION={_revision()}",
         f"--tag={ref}",
+        f"--file={DEPOT_DIR / 'Dockerfile'}",
+        # BuildKit finds <Dockerfile>.dockerignore by itself; podman 4 is told.
+        f"--ignorefile={DEPOT_DIR / 'Dockerfile.dockerignore'}",
     ]
     ca_bundle = _ca_bundle()
     if ca_bundle:

@@ -14,7 +14,8 @@ from tests.container.dockerfile_rules import violations
 from tests.support.tools import ROOT, require_tool
 
 DOCKERFILE = ROOT / "services" / "depot" / "Dockerfile"
-DOCKERIGNORE = ROOT / "services" / "depot" / ".dockerignore"
+# Next to the Dockerfile: the build context is the repository root (ADR 0090).
+DOCKERIGNORE = ROOT / "services" / "depot" / "Dockerfile.dockerignore"
 REAL = DOCKERFILE.read_text()
 DIGEST = "@sha256:" + "0" * 64
 
@@ -36,7 +37,7 @@ class Breakage:
 BASE_DEFAULT = "python3-debian13:nonroot@sha256:"
 ENTRYPOINT = 'ENTRYPOINT ["python", "-m", "depot"]'
 USER = "USER 10001:10001"
-LOCK_COPY = "COPY pyproject.toml uv.lock ./"
+LOCK_COPY = "COPY services/depot/pyproject.toml services/depot/uv.lock ./"
 BREAKAGES = [
     Breakage("floating base", BASE_DEFAULT, "python3-debian13:nonroot#", "digest"),
     Breakage("latest tag", BASE_DEFAULT, "python3-debian13:latest@sha256:", "latest"),
@@ -87,7 +88,8 @@ def test_broken_dockerfile_is_rejected(breakage: Breakage) -> None:
 
 
 def test_dockerignore_is_an_allow_list() -> None:
-    """Only the lock, the project file and the source reach the build context."""
+    """Only depot's lock, project file and source, and the shared runtime's project file
+    and source, reach the build context."""
     lines = [
         line.strip()
         for line in DOCKERIGNORE.read_text().splitlines()
@@ -95,7 +97,13 @@ def test_dockerignore_is_an_allow_list() -> None:
     ]
     assert lines[0] == "*"
     allowed = {line[1:] for line in lines if line.startswith("!")}
-    assert allowed == {"pyproject.toml", "uv.lock", "src/"}
+    assert allowed == {
+        "services/depot/pyproject.toml",
+        "services/depot/uv.lock",
+        "services/depot/src/",
+        "libs/service-runtime/pyproject.toml",
+        "libs/service-runtime/src/",
+    }
 
 
 def _hadolint(path: Path) -> subprocess.CompletedProcess[str]:

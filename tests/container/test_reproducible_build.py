@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.container.conftest import DEPOT_DIR, build_args, source_date_epoch
+from tests.container.conftest import BUILD_CONTEXT, build_args, source_date_epoch
 from tests.container.podman import Podman
 
 REPRO_REFS = ("localhost/depot:repro-a", "localhost/depot:repro-b")
@@ -28,7 +28,7 @@ def two_builds(podman: Podman, base_images: dict[str, str]) -> Iterator[list[lis
                 f"--timestamp={epoch}",
                 *build_args(base_images, ref),
                 f"--build-arg=SOURCE_DATE_EPOCH={epoch}",
-                str(DEPOT_DIR),
+                str(BUILD_CONTEXT),
                 timeout=900,
             )
             layers.append(list(podman.inspect_image(ref)["RootFS"]["Layers"]))

@@ -22,10 +22,11 @@ TABLE = TRACEABILITY.read_text()
 # The README is the front door: what this is, the two commands, the picture, where next.
 README_LIMIT = 8000
 
-# `area/test_file.py::test_name` or `services/depot/tests/test_x.py::test_y`; a bare
+# `area/test_file.py::test_name`, `services/depot/tests/test_x.py::test_y` or a shared
+# library's `libs/service-runtime/tests/test_x.py::test_y`; a bare
 # `::test_y` continues the file cited just before it in the same cell.
 _CITATION = re.compile(
-    r"`(?:((?:services/[\w-]+/tests/|[\w-]+/)?test_[\w]+\.py))?(?:::(test_\w+))?"
+    r"`(?:((?:(?:services|libs)/[\w-]+/tests/|[\w-]+/)?test_[\w]+\.py))?(?:::(test_\w+))?"
 )
 
 
@@ -44,7 +45,8 @@ def _citations() -> list[tuple[str, str | None]]:
 
 
 def _resolve(path: str) -> Path:
-    candidate = ROOT / path if path.startswith("services/") else ROOT / "tests" / path
+    own_project = path.startswith(("services/", "libs/"))
+    candidate = ROOT / path if own_project else ROOT / "tests" / path
     return candidate
 
 

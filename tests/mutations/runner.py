@@ -52,10 +52,17 @@ class Run:
     seconds: float
 
 
+# Projects with an environment of their own: a service, a shared library (libs/).
+PROJECT_FOLDERS = ("services/", "libs/")
+
+
 def _environment(copy: Path) -> dict[str, str]:
     """Make the copy, not the source tree, the code under test (imports, ROOT, tools)."""
     env = dict(os.environ)
-    sources = [str(copy), *(str(p) for p in sorted(copy.glob("services/*/src")))]
+    # The shared libraries too: a service's environment installs them editable from the
+    # source tree, so without this a mutated library would go untested.
+    projects = [*sorted(copy.glob("libs/*/src")), *sorted(copy.glob("services/*/src"))]
+    sources = [str(copy), *(str(p) for p in projects)]
     env["PYTHONPATH"] = os.pathsep.join([*sources, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["ROOT"] = str(copy)
     env["PATH"] = f"{copy / '.cache' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -65,9 +72,9 @@ def _environment(copy: Path) -> dict[str, str]:
 
 def _command(copy: Path, tests: Sequence[str], first_failure: bool) -> tuple[list[str], Path]:
     """pytest for `tests`; a service's own tests run in that service's environment."""
-    service = {t.split("/tests/", 1)[0] for t in tests if t.startswith("services/")}
+    service = {t.split("/tests/", 1)[0] for t in tests if t.startswith(PROJECT_FOLDERS)}
     if service:
-        if len(service) > 1 or any(not t.startswith("services/") for t in tests):
+        if len(service) > 1 or any(not t.startswith(PROJECT_FOLDERS) for t in tests):
             raise ValueError(f"tests {list(tests)} mix projects; split the mutation")
         home = copy / service.pop()
         python = home / ".venv" / "bin" / "python"

@@ -61,7 +61,11 @@ def make_copy(source: Path, dest: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(origin, target, follow_symlinks=False)
     _index(dest, [name for name in files if (dest / name).exists() or (dest / name).is_symlink()])
-    per_service = [*source.glob("services/*/.venv"), *source.glob("services/*/*/node_modules")]
+    per_service = [
+        *source.glob("libs/*/.venv"),
+        *source.glob("services/*/.venv"),
+        *source.glob("services/*/*/node_modules"),
+    ]
     linked = [*LINKED, *(str(p.relative_to(source)) for p in per_service)]
     for name in linked:
         origin = source / name

@@ -50,6 +50,7 @@ AREAS = {
     "test-observability": ["tests/observability"],
     "test-rehearsal": ["tests/rehearsal"],
     "test-reliability": ["tests/reliability"],
+    "test-runtime": ["libs/service-runtime/tests"],
     "test-up": ["tests/up"],
 }
 # Targets that run other areas' tests, so they install everything (`make setup`).

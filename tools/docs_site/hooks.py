@@ -35,6 +35,7 @@ HOME = "README.md"
 # Markdown outside docs/ that the site carries, at its repository path.
 CARRIED = (
     "services/*/README.md",
+    "libs/*/README.md",
     "charts/*/README.md",
     "infra/modules/*/README.md",
     "observability/README.md",

@@ -14,20 +14,23 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from depot.config import Settings
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-SOURCE = REPOSITORY / "services" / "depot" / "src"
+# depot's own code and the shared runtime it runs on (libs/service-runtime).
+SOURCES = (
+    REPOSITORY / "services" / "depot" / "src",
+    REPOSITORY / "libs" / "service-runtime" / "src",
+)
 HEADER = re.compile(r"^\|\s*variable\s*\|\s*default\s*\|\s*meaning\s*\|\s*$")
 TICKED = re.compile(r"`([^`]+)`")
 # Variables the service reads outside Settings, each with the code that reads it.
 READ_ELSEWHERE = {
-    "AWS_ENDPOINT_URL": "aws.py (emulator detection; botocore reads it too)",
-    "OTEL_*": "tracing.py (the OpenTelemetry SDK reads the rest)",
+    "AWS_ENDPOINT_URL": "service_runtime/aws.py (emulator detection; botocore reads it too)",
+    "OTEL_*": "service_runtime/tracing.py (the OpenTelemetry SDK reads the rest)",
     "DEPOT_DEV_API_KEY": "devserver.py (make run only)",
 }
 
@@ -59,10 +62,8 @@ def find_table(documents: list[Path]) -> tuple[Path, list[list[str]]]:
     return tables[0]
 
 
-def variables_of(name: str, info: FieldInfo) -> list[str]:
-    if isinstance(info.validation_alias, AliasChoices):
-        return [str(choice) for choice in info.validation_alias.choices]
-    return [f"DEPOT_{name.upper()}"]
+def variables_of(name: str) -> list[str]:
+    return Settings.env_names(name)
 
 
 def default_matches(info: FieldInfo, documented: str) -> bool:
@@ -93,7 +94,7 @@ def table_problems(rows: list[list[str]]) -> list[str]:
     problems = []
     expected: set[str] = set()
     for field, info in Settings.model_fields.items():
-        for variable in variables_of(field, info):
+        for variable in variables_of(field):
             expected.add(variable)
             if variable not in documented:
                 problems.append(f"{variable} is read by Settings.{field} but has no row")
@@ -116,7 +117,7 @@ def test_the_configuration_table_is_the_settings_class() -> None:
 @pytest.mark.parametrize("variable", sorted(READ_ELSEWHERE))
 def test_variables_read_outside_settings_are_really_read(variable: str) -> None:
     needle = variable.removesuffix("*")
-    code = "\n".join(p.read_text() for p in SOURCE.rglob("*.py"))
+    code = "\n".join(p.read_text() for source in SOURCES for p in source.rglob("*.py"))
     assert needle in code
 
 

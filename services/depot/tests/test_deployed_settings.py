@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from service_runtime.config import ConfigurationError
 
-from depot.config import ConfigurationError, Settings, load_settings
+from depot.config import Settings, load_settings
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 GITOPS = REPOSITORY / "gitops"

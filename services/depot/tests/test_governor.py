@@ -19,11 +19,13 @@ from botocore.exceptions import (
     SSLError,
     UnknownServiceError,
 )
+from service_runtime.aws import DependencyError
+from service_runtime.deadline import OverloadedError, request_deadline
+from service_runtime.metrics import create_metrics
 
-from depot.aws import Aws, DependencyError
+from depot.aws import BACKENDS, Aws
 from depot.config import Settings
-from depot.governor import OverloadedError, UploadSlots, request_deadline, upload_slots
-from depot.metrics import create_metrics
+from depot.governor import UploadSlots, upload_slots
 from depot.ratelimit import TenantRateLimiter
 
 MIB = 1024 * 1024
@@ -38,7 +40,7 @@ def _aws(**overrides: Any) -> Aws:
         breaker_failure_threshold=3,
         **overrides,
     )
-    return Aws(settings, create_metrics("test", "test"))
+    return Aws(settings, create_metrics("depot", "test", "test", BACKENDS))
 
 
 def _client_error(code: str, status: int) -> ClientError:

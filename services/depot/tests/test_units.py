@@ -8,14 +8,15 @@ import hashlib
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from service_runtime.aws import CircuitBreaker
+from service_runtime.config import ConfigurationError
+from service_runtime.logs import secret_redactor
+from service_runtime.problems import Problem
 
-from depot.aws import CircuitBreaker
-from depot.config import ConfigurationError, load_settings
+from depot.config import load_settings
 from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from depot.http_helpers import check_if_match, parse_content_digest
-from depot.keys import KeySet, KeySetDocument, generate_key, hash_key
-from depot.logs import redact_secrets
-from depot.problems import Problem
+from depot.keys import KEY_PATTERN, KeySet, KeySetDocument, generate_key, hash_key
 from depot.sweeper import cutoff_id
 
 ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -106,7 +107,7 @@ def test_redaction_drops_credentials_wherever_they_appear() -> None:
         "authorization": "Bearer x",
         "detail": "key dpt_abcdefghijklmnopqrstuvwxyz0123 leaked",
     }
-    out = redact_secrets(None, "info", event)
+    out = secret_redactor([KEY_PATTERN])(None, "info", event)
     assert "dpt_abcdefghijklmnopqrstuvwxyz0123" not in str(out)
     assert out["authorization"] == "[redacted]"
 

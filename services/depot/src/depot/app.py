@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,30 +13,32 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp
-
-from depot import routes_documents, routes_ops
-from depot.aws import DependencyError
-from depot.governor import OverloadedError
-from depot.logs import get_logger
-from depot.middleware import (
+from service_runtime.aws import DependencyError
+from service_runtime.deadline import OverloadedError
+from service_runtime.logs import get_logger
+from service_runtime.middleware import (
     HeadAsGet,
     RequestDeadline,
     RequestLimits,
     RequestObservability,
     ResponseHeaders,
 )
-from depot.problems import (
+from service_runtime.problems import (
     PROBLEM_JSON,
     dependency_unavailable,
     install_problem_handlers,
     overloaded,
     problem_response,
 )
+from service_runtime.tracing import instrument_asgi
+from starlette.types import ASGIApp
+
+from depot import routes_documents, routes_ops
 from depot.runtime import Runtime
-from depot.tracing import instrument_asgi
 
 log = get_logger("depot.app")
+# The content route streams its body itself, under its upload slot and the body deadline.
+CONTENT_ROUTE = re.compile(r"^/v1/documents/[^/]+/content/?$")
 
 
 def create_api(runtime: Runtime) -> FastAPI:
@@ -96,9 +99,14 @@ def create_app(runtime: Runtime) -> ASGIApp:
     """The full stack, outermost first: tracing, observability, request limits, API."""
     settings = runtime.settings
     api = create_api(runtime)
-    bounded = RequestDeadline(HeadAsGet(ResponseHeaders(api)), settings.request_deadline_seconds)
+    bounded = RequestDeadline(HeadAsGet(ResponseHeaders(api)),
+                              settings.request_deadline_seconds, CONTENT_ROUTE)  # fmt: skip
     limited = RequestLimits(
-        bounded, settings.max_header_bytes, settings.max_json_bytes, settings.body_timeout_seconds
+        bounded,
+        settings.max_header_bytes,
+        settings.max_json_bytes,
+        settings.body_timeout_seconds,
+        CONTENT_ROUTE,
     )
     observed = RequestObservability(limited, runtime.metrics)
     return instrument_asgi(observed)

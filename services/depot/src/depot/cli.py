@@ -9,10 +9,12 @@ from typing import Annotated
 
 import anyio
 import typer
+from service_runtime.config import ConfigurationError
+from service_runtime.logs import configure_logging
 
-from depot.config import ConfigurationError, Settings, load_settings
+from depot.config import Settings, load_settings
+from depot.keys import KEY_PATTERN
 from depot.keys_admin import KeyAdmin
-from depot.logs import configure_logging
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help=__doc__)
 keys_app = typer.Typer(help="Issue, rotate, revoke and list API keys (hashes in the secret).")
@@ -38,7 +40,7 @@ def _settings_or_exit() -> Settings:
 def serve() -> None:
     """Run the HTTP server (the container's default command)."""
     settings = _settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secret_values=[KEY_PATTERN])
     from depot.server import serve as run_server
 
     run_server(settings)
@@ -52,7 +54,7 @@ def sweep(
 ) -> None:
     """Reconcile: delete documents left pending and objects no document references."""
     settings = _settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secret_values=[KEY_PATTERN])
     from depot.runtime import build_runtime
     from depot.sweeper import sweep as run_sweep
 

@@ -4,19 +4,19 @@ with `Retry-After` instead of an OOM kill or an unbounded queue.
 - Upload slots: each content upload buffers up to ~2 multipart parts; the number of
   uploads in progress is capped from the memory limit, and a request beyond it is refused
   at once (503 `overloaded`), before its body is read.
-- A request deadline: time spent queueing for a backend's worker slot counts against it,
-  so a metadata read never waits behind transfers for longer than the deadline.
+- A request deadline (service_runtime.deadline): time spent queueing for a backend's
+  worker slot counts against it, so a metadata read never waits behind transfers for
+  longer than the deadline.
 """
 
 from __future__ import annotations
 
-import contextvars
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
+from service_runtime.deadline import OverloadedError
 
 # Where cgroup v2 and v1 state the container's memory limit.
 _CGROUP_LIMITS = (
@@ -27,17 +27,6 @@ _CGROUP_LIMITS = (
 # and what botocore and the socket hold around it.
 PARTS_PER_UPLOAD = 3
 DEFAULT_SLOTS_WITHOUT_LIMIT = 32
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "depot_deadline", default=None
-)
-
-
-class OverloadedError(Exception):
-    """This process is at capacity for `resource`; the client should retry later."""
-
-    def __init__(self, resource: str) -> None:
-        super().__init__(f"at capacity: {resource}")
-        self.resource = resource
 
 
 def memory_limit_bytes(configured: int | None) -> int | None:
@@ -87,19 +76,3 @@ class UploadSlots:
             yield
         finally:
             self._limiter.release_on_behalf_of(token)
-
-
-@contextmanager
-def request_deadline(seconds: float) -> Iterator[None]:
-    """Every queue wait inside counts against one deadline `seconds` from now."""
-    reset = _deadline.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(reset)
-
-
-def remaining(default: float) -> float:
-    """Seconds left before this request's deadline (`default` outside a request)."""
-    deadline = _deadline.get()
-    return default if deadline is None else deadline - time.monotonic()

@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import anyio
-
-from depot.problems import Problem, invalid
+from service_runtime.problems import Problem, invalid
 
 
 def etag(version: int) -> str:

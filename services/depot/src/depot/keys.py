@@ -8,6 +8,7 @@ working within one interval, with no restart.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 KEY_PREFIX = "dpt_"
+# What a key looks like in any text: the logs redact it wherever it appears.
+KEY_PATTERN = re.compile(r"dpt_[A-Za-z0-9_-]{20,}")
 TENANT_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
 

@@ -11,13 +11,15 @@ import time
 from datetime import UTC, datetime
 
 import anyio
+from prometheus_client import Gauge
 from pydantic import ValidationError
+from service_runtime.aws import DependencyError
+from service_runtime.health import DependencyStatus
+from service_runtime.logs import get_logger
+from service_runtime.metrics import Metrics
 
-from depot.aws import Aws, DependencyError
+from depot.aws import Aws
 from depot.keys import KeySet, KeySetDocument
-from depot.logs import get_logger
-from depot.metrics import Metrics
-from depot.models import DependencyStatus
 
 log = get_logger("depot.keystore")
 _FIRST_LOAD_RETRY_SECONDS = 0.5
@@ -28,7 +30,15 @@ class KeyStore:
         self._aws = aws
         self._secret_id = secret_id
         self._refresh_seconds = refresh_seconds
-        self._metrics = metrics
+        # depot's own gauges, next to the runtime's on the app's registry.
+        self._loaded_gauge = Gauge(
+            "depot_keys_loaded", "API keys in the loaded key set.", registry=metrics.registry
+        )
+        self._refreshed_gauge = Gauge(
+            "depot_keys_last_refresh_timestamp_seconds",
+            "Unix time of the last successful key set refresh.",
+            registry=metrics.registry,
+        )
         self.keys = KeySet()
         self.loaded = False
         self.status = DependencyStatus(up=False)
@@ -60,8 +70,8 @@ class KeyStore:
             return False
         self.keys = KeySet(document)
         self.loaded = True
-        self._metrics.keys_loaded.set(len(self.keys))
-        self._metrics.keys_last_refresh.set(time.time())
+        self._loaded_gauge.set(len(self.keys))
+        self._refreshed_gauge.set(time.time())
         return True
 
     async def run(self) -> None:

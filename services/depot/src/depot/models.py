@@ -148,19 +148,3 @@ class DocumentPage(BaseModel):
     next_cursor: str | None = Field(
         None, max_length=256, description="Pass as `cursor` for the next page"
     )
-
-
-class Liveness(BaseModel):
-    status: Literal["alive"]
-
-
-class DependencyStatus(BaseModel):
-    up: bool
-    checked_at: Timestamp | None = None
-    error: str | None = Field(None, max_length=64, description="The failure's outcome")
-
-
-class Readiness(BaseModel):
-    status: Literal["ready", "starting", "draining"]
-    checks: dict[str, bool]
-    dependencies: dict[str, DependencyStatus]

@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from service_runtime.aws import DependencyError, is_conditional_failure
 
-from depot.aws import Aws, DependencyError, is_conditional_failure
+from depot.aws import Aws
 from depot.models import Document
 
 PENDING_INDEX = "pending"

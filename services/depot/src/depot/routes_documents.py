@@ -13,6 +13,8 @@ import structlog
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from service_runtime.middleware import add_response_headers, body_timeout_problem, is_head
+from service_runtime.problems import Problem, ProblemBody, dependency_unavailable, invalid
 from starlette.requests import ClientDisconnect
 
 from depot.cursor import InvalidCursorError, decode_cursor, encode_cursor
@@ -28,7 +30,6 @@ from depot.http_helpers import (
     parse_content_digest,
 )
 from depot.keys import Principal
-from depot.middleware import add_response_headers, body_timeout_problem, is_head
 from depot.models import (
     ULID_PATTERN,
     Document,
@@ -36,13 +37,6 @@ from depot.models import (
     DocumentPage,
     DocumentPatch,
     check_metadata,
-)
-from depot.problems import (
-    Problem,
-    ProblemBody,
-    dependency_unavailable,
-    invalid,
-    not_found,
 )
 from depot.repository import StoredDocument
 from depot.runtime import Runtime
@@ -58,6 +52,13 @@ from depot.storage import ContentTooLargeError, DigestMismatchError
 bearer = HTTPBearer(auto_error=False, description="An API key issued by `depot keys issue`.")
 DocId = Annotated[str, Path(pattern=ULID_PATTERN, max_length=26, description="Document id (ULID)")]
 IfMatch = Annotated[str | None, Header(max_length=512, description="The document's ETag")]
+
+
+def not_found() -> Problem:
+    # One answer for "another tenant's", "deleted" and "never existed": existence must not leak.
+    return Problem(404, "not-found", "Not found", "No such document.")
+
+
 IfNoneMatch = Annotated[
     str | None, Header(max_length=512, description="ETags the client holds (304 on a match)")
 ]

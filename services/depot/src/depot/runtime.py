@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from depot.aws import Aws
+from service_runtime.health import DependencyMonitor, Health, Lifecycle
+from service_runtime.metrics import Metrics, create_metrics
+
+from depot.aws import BACKENDS, Aws
 from depot.config import Settings
 from depot.governor import UploadSlots, memory_limit_bytes, upload_slots
-from depot.health import DependencyMonitor, Lifecycle
 from depot.keystore import KeyStore
-from depot.metrics import Metrics, create_metrics
 from depot.ratelimit import TenantRateLimiter
 from depot.repository import DocumentRepository, IdempotencyStore
 from depot.service.documents import DocumentService
@@ -34,14 +35,11 @@ class Runtime:
     rate_limiter: TenantRateLimiter
     lifecycle: Lifecycle
     dependencies: DependencyMonitor
-
-    @property
-    def ready(self) -> bool:
-        return self.keystore.loaded and not self.lifecycle.draining
+    health: Health
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    metrics = create_metrics(settings.version, settings.revision)
+    metrics = create_metrics("depot", settings.version, settings.revision, BACKENDS)
     aws = Aws(settings, metrics)
     keystore = KeyStore(aws, settings.keys_secret_id, settings.keys_refresh_seconds, metrics)
     documents = DocumentRepository(aws, settings.table_name)
@@ -59,6 +57,13 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.table_name,
         settings.idempotency_ttl_seconds,
         settings.idempotency_lease_seconds,
+    )
+    lifecycle = Lifecycle(metrics)
+    dependencies = DependencyMonitor(
+        # Secrets Manager is probed by the key store's own refreshes.
+        {"dynamodb": documents.probe, "s3": content.probe},
+        settings.dependency_check_seconds,
+        metrics,
     )
     return Runtime(
         settings=settings,
@@ -78,11 +83,14 @@ def build_runtime(settings: Settings) -> Runtime:
                 settings.multipart_part_bytes,
             )
         ),
-        lifecycle=Lifecycle(metrics),
-        dependencies=DependencyMonitor(
-            # Secrets Manager is probed by the key store's own refreshes.
-            {"dynamodb": documents.probe, "s3": content.probe},
-            settings.dependency_check_seconds,
+        lifecycle=lifecycle,
+        dependencies=dependencies,
+        # Ready once the key set is loaded (before, it could only answer 401s).
+        health=Health(
             metrics,
+            lifecycle,
+            dependencies,
+            checks={"keys_loaded": lambda: keystore.loaded},
+            reported={"secretsmanager": lambda: keystore.status},
         ),
     )

@@ -1,76 +1,18 @@
-"""Run the app under uvicorn with the drain sequence Kubernetes needs.
-
-On SIGTERM (or SIGINT): readiness fails at once and requests keep being served for
-DEPOT_DRAIN_SECONDS while load balancers deregister the pod; then the listener closes,
-in-flight requests get DEPOT_SHUTDOWN_TIMEOUT_SECONDS, and the process exits 0. A second
-signal during the drain skips straight to the shutdown.
-"""
+"""Serve depot: tracing, the instance, and the platform's draining server
+(service_runtime.server: SIGTERM fails readiness, serves DEPOT_DRAIN_SECONDS, then closes
+the listener and gives in-flight requests DEPOT_SHUTDOWN_TIMEOUT_SECONDS)."""
 
 from __future__ import annotations
 
-import math
-import signal
-import time
-from types import FrameType
-
-import uvicorn
+from service_runtime.server import serve as serve_app
+from service_runtime.tracing import configure_tracing
 
 from depot.app import create_app
 from depot.config import Settings
-from depot.logs import get_logger
-from depot.runtime import Runtime, build_runtime
-from depot.tracing import configure_tracing
-
-log = get_logger("depot.server")
-
-
-class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
-        super().__init__(config)
-        self._runtime = runtime
-        self._drain_deadline: float | None = None
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        # Not calling super() on the first signal: uvicorn would stop accepting at once and,
-        # after shutting down, re-raise the signal so the process dies by it instead of
-        # exiting 0.
-        if self._drain_deadline is None:
-            self._runtime.lifecycle.begin_draining()
-            self._drain_deadline = time.monotonic() + self._runtime.settings.drain_seconds
-            log.info("signal received; draining", signal=signal.Signals(sig).name,
-                     drain_seconds=self._runtime.settings.drain_seconds)  # fmt: skip
-            return
-        log.info("second signal; shutting down now", signal=signal.Signals(sig).name)
-        if self.should_exit:
-            self.force_exit = True
-        self.should_exit = True
-
-    async def on_tick(self, counter: int) -> bool:
-        if self._drain_deadline is not None and time.monotonic() >= self._drain_deadline:
-            if not self.should_exit:
-                log.info("drain period over; closing the listener")
-            self.should_exit = True
-        return await super().on_tick(counter)
+from depot.runtime import build_runtime
 
 
 def serve(settings: Settings) -> None:
-    configure_tracing()
+    configure_tracing("depot")
     runtime = build_runtime(settings)
-    config = uvicorn.Config(
-        create_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        # Longer than the ALB's idle timeout (60 s), so the ALB, not the pod, closes idle
-        # connections: otherwise a request racing the close gets a 502.
-        timeout_keep_alive=settings.keepalive_seconds,
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
-    )
-    DrainingServer(config, runtime).run()
-    log.info("stopped")
+    serve_app(create_app(runtime), settings, runtime.lifecycle)

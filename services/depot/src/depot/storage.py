@@ -18,9 +18,10 @@ from typing import Any
 
 import anyio
 from botocore.exceptions import ClientError
+from service_runtime.aws import DependencyError, is_missing
 from ulid import ULID
 
-from depot.aws import Aws, DependencyError, is_missing
+from depot.aws import Aws
 
 STREAM_CHUNK_BYTES = 256 * 1024
 

@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from service_runtime.logs import get_logger
 from ulid import ULID
 
-from depot.logs import get_logger
 from depot.repository import StoredDocument, VersionConflictError
 from depot.runtime import Runtime
 

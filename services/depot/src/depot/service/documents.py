@@ -11,9 +11,9 @@ from typing import Any
 
 import anyio
 from botocore.exceptions import ClientError
+from service_runtime.aws import DependencyError
 from ulid import ULID
 
-from depot.aws import DependencyError
 from depot.repository import (
     CreateConflictError,
     DocumentRepository,

@@ -1,8 +1,10 @@
 """JSON logs, one object per line on stdout, for the service and every library it uses.
 
-structlog renders our own events; the standard library's records (uvicorn, botocore) go
-through the same processors, so a log pipeline sees one format. A last processor drops
-anything that looks like a credential, whoever logged it.
+structlog renders the service's own events; the standard library's records (uvicorn,
+botocore) go through the same processors, so a log pipeline sees one format. Request and
+trace ids arrive through structlog's context variables (bound by
+middleware.RequestObservability). A last processor drops anything that looks like a
+credential, whoever logged it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
@@ -19,34 +22,43 @@ _SECRET_KEYS = frozenset(
     {"authorization", "api_key", "apikey", "key", "token", "secret", "password", "x-api-key"}
 )
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
-_DEPOT_KEY = re.compile(r"dpt_[A-Za-z0-9_-]{20,}")
 
 
-def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """Remove credential-looking fields and values before rendering."""
-    for field in list(event_dict):
-        if field.lower() in _SECRET_KEYS:
-            event_dict[field] = "[redacted]"
-        elif isinstance(event_dict[field], str):
-            scrubbed = _BEARER.sub("Bearer [redacted]", event_dict[field])
-            event_dict[field] = _DEPOT_KEY.sub("[redacted]", scrubbed)
-    return event_dict
+def secret_redactor(secret_values: Iterable[re.Pattern[str]] = ()) -> Processor:
+    """A processor removing credential-looking fields, bearer tokens and any value
+    matching one of `secret_values` (a service's own key format) before rendering."""
+    patterns = tuple(secret_values)
+
+    def redact_secrets(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        for field in list(event_dict):
+            if field.lower() in _SECRET_KEYS:
+                event_dict[field] = "[redacted]"
+            elif isinstance(event_dict[field], str):
+                scrubbed = _BEARER.sub("Bearer [redacted]", event_dict[field])
+                for pattern in patterns:
+                    scrubbed = pattern.sub("[redacted]", scrubbed)
+                event_dict[field] = scrubbed
+        return event_dict
+
+    return redact_secrets
 
 
-def _shared_processors() -> list[Processor]:
+def _shared_processors(redactor: Processor) -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         structlog.processors.format_exc_info,
-        redact_secrets,
+        redactor,
     ]
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(
+    level: str = "INFO", *, secret_values: Iterable[re.Pattern[str]] = ()
+) -> None:
     """Route structlog and stdlib logging to one JSON line per event on stdout."""
-    shared = _shared_processors()
+    shared = _shared_processors(secret_redactor(secret_values))
     structlog.configure(
         # Drop filtered-out levels before any processor runs: debug calls then cost ~nothing.
         processors=[

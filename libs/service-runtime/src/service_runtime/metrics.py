@@ -1,4 +1,10 @@
-"""Prometheus metrics. Labels are bounded: route templates, never raw paths, ids or tenants.
+"""The Prometheus metrics contract every service exposes at /metrics.
+
+The names, labels and buckets are what the platform's SLO rules, alerts, dashboards and
+autoscaler read (observability/rules, the chart's ScaledObject): `http_requests_total`
+and `http_request_duration_seconds` by method, route template and status;
+`<service>_dependency_requests_total` by backend, operation and outcome. Labels are
+bounded: route templates, never raw paths, ids or tenants.
 
 Each app instance gets its own registry so tests can build several apps in one process.
 """
@@ -6,6 +12,7 @@ Each app instance gets its own registry so tests can build several apps in one p
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from prometheus_client import (
@@ -22,10 +29,12 @@ from prometheus_client import (
 # (Prometheus 3 renders integer bounds as "1", not "1.0").
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
 DEPENDENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+HTTP_LABELS = ("method", "route", "status")
 
 
 @dataclass(frozen=True)
 class Metrics:
+    service: str
     registry: CollectorRegistry
     http_requests: Counter
     http_duration: Histogram
@@ -33,28 +42,29 @@ class Metrics:
     dependency_requests: Counter
     dependency_duration: Histogram
     dependency_up: Gauge
-    keys_loaded: Gauge
-    keys_last_refresh: Gauge
     draining: Gauge
     build_info: Gauge
 
 
-def create_metrics(version: str, revision: str) -> Metrics:
+def create_metrics(service: str, version: str, revision: str, backends: Iterable[str]) -> Metrics:
+    """The registry of one app instance; `service` prefixes the service's own metrics, and
+    each of `backends` starts as down until a call or probe succeeds."""
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     metrics = Metrics(
+        service=service,
         registry=registry,
         http_requests=Counter(
             "http_requests_total",
             "HTTP requests by method, route template and status code.",
-            ["method", "route", "status"],
+            HTTP_LABELS,
             registry=registry,
         ),
         http_duration=Histogram(
             "http_request_duration_seconds",
             "HTTP request duration until the response is complete.",
-            ["method", "route", "status"],
+            HTTP_LABELS,
             buckets=HTTP_BUCKETS,
             registry=registry,
         ),
@@ -62,41 +72,33 @@ def create_metrics(version: str, revision: str) -> Metrics:
             "http_requests_in_flight", "HTTP requests being served.", registry=registry
         ),
         dependency_requests=Counter(
-            "depot_dependency_requests_total",
+            f"{service}_dependency_requests_total",
             "Calls to AWS dependencies by backend, operation and outcome.",
             ["backend", "operation", "outcome"],
             registry=registry,
         ),
         dependency_duration=Histogram(
-            "depot_dependency_request_duration_seconds",
+            f"{service}_dependency_request_duration_seconds",
             "Duration of calls to AWS dependencies, retries included.",
             ["backend", "operation"],
             buckets=DEPENDENCY_BUCKETS,
             registry=registry,
         ),
         dependency_up=Gauge(
-            "depot_dependency_up",
+            f"{service}_dependency_up",
             "1 when the last call or probe to the backend succeeded.",
             ["backend"],
             registry=registry,
         ),
-        keys_loaded=Gauge(
-            "depot_keys_loaded", "API keys in the loaded key set.", registry=registry
-        ),
-        keys_last_refresh=Gauge(
-            "depot_keys_last_refresh_timestamp_seconds",
-            "Unix time of the last successful key set refresh.",
-            registry=registry,
-        ),
-        draining=Gauge("depot_draining", "1 once shutdown has begun.", registry=registry),
+        draining=Gauge(f"{service}_draining", "1 once shutdown has begun.", registry=registry),
         build_info=Gauge(
-            "depot_build_info",
+            f"{service}_build_info",
             "Build of the running service (always 1).",
             ["version", "revision", "python_version"],
             registry=registry,
         ),
     )
     metrics.build_info.labels(version, revision, platform.python_version()).set(1)
-    for backend in ("dynamodb", "s3", "secretsmanager"):
+    for backend in backends:
         metrics.dependency_up.labels(backend).set(0)
     return metrics

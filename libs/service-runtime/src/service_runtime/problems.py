@@ -16,10 +16,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from depot.logs import get_logger
+from service_runtime.logs import get_logger
 
 PROBLEM_JSON = "application/problem+json"
-log = get_logger("depot.problems")
+log = get_logger("service_runtime.problems")
 
 
 MAX_FIELD = 256
@@ -100,29 +100,21 @@ def invalid(
     )
 
 
-def not_found() -> Problem:
-    # One answer for "another tenant's", "deleted" and "never existed": existence must not leak.
-    return Problem(404, "not-found", "Not found", "No such document.")
+def _retry_later(slug: str, title: str, detail: str, retry_after: int) -> Problem:
+    """A 503 the client should retry after `retry_after` seconds."""
+    return Problem(503, slug, title, detail, headers={"Retry-After": str(retry_after)})
 
 
 def dependency_unavailable(backend: str, retry_after: int) -> Problem:
-    return Problem(
-        503,
-        "dependency-unavailable",
-        "A storage dependency is unavailable",
-        f"The {backend} backend did not answer in time; retry later.",
-        headers={"Retry-After": str(retry_after)},
+    detail = f"The {backend} backend did not answer in time; retry later."
+    return _retry_later(
+        "dependency-unavailable", "A storage dependency is unavailable", detail, retry_after
     )
 
 
 def overloaded(resource: str, retry_after: int) -> Problem:
-    return Problem(
-        503,
-        "overloaded",
-        "The service is at capacity",
-        f"No {resource} free on this instance; retry later.",
-        headers={"Retry-After": str(retry_after)},
-    )
+    detail = f"No {resource} free on this instance; retry later."
+    return _retry_later("overloaded", "The service is at capacity", detail, retry_after)
 
 
 def _field_from_loc(loc: Sequence[int | str]) -> str:

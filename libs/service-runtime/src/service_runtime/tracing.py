@@ -10,15 +10,16 @@ import os
 
 from starlette.types import ASGIApp
 
-from depot.logs import get_logger
+from service_runtime.logs import get_logger
 
-log = get_logger("depot.tracing")
+log = get_logger("service_runtime.tracing")
 _ENABLING = (
     "OTEL_TRACES_EXPORTER",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 )
-_UNTRACED = "livez,readyz,metrics"
+# The probes and the scrape: every few seconds from every kubelet and Prometheus.
+UNTRACED = "livez,readyz,metrics"
 
 
 def tracing_enabled() -> bool:
@@ -30,8 +31,9 @@ def tracing_enabled() -> bool:
     return any(os.environ.get(name) for name in _ENABLING)
 
 
-def configure_tracing() -> None:
-    """Install the SDK tracer provider and instrument botocore, when enabled."""
+def configure_tracing(service_name: str) -> None:
+    """Install the SDK tracer provider and instrument botocore, when enabled.
+    `service_name` is the default of OTEL_SERVICE_NAME."""
     if not tracing_enabled():
         return
     from opentelemetry import trace
@@ -41,7 +43,7 @@ def configure_tracing() -> None:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    os.environ.setdefault("OTEL_SERVICE_NAME", "depot")
+    os.environ.setdefault("OTEL_SERVICE_NAME", service_name)
     provider = TracerProvider(resource=Resource.create())
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
@@ -54,4 +56,4 @@ def instrument_asgi(app: ASGIApp) -> ASGIApp:
         return app
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-    return OpenTelemetryMiddleware(app, excluded_urls=_UNTRACED)
+    return OpenTelemetryMiddleware(app, excluded_urls=UNTRACED)

@@ -3,7 +3,10 @@
 - `RequestObservability`: request id, trace id, access log, metrics for every request.
 - `RequestLimits`: header size, JSON body size and the body-receive deadline. uvicorn has
   no body or header timeout of its own, so a slow client could otherwise hold a worker
-  slot forever; the content upload route applies the same deadline while streaming.
+  slot forever; a service's streamed-upload routes (`streamed`) apply the same deadline
+  while streaming.
+- `RequestDeadline`, `HeadAsGet`, `ResponseHeaders`: one deadline per request, HEAD on
+  every GET route, headers any handler may add to the response.
 """
 
 from __future__ import annotations
@@ -19,19 +22,19 @@ import structlog
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from depot.governor import request_deadline
-from depot.logs import get_logger
-from depot.metrics import Metrics
-from depot.problems import Problem, problem_response
+from service_runtime.deadline import request_deadline
+from service_runtime.logs import get_logger
+from service_runtime.metrics import Metrics
+from service_runtime.problems import Problem, problem_response
 
-access_log = get_logger("depot.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 _QUIET_ROUTES = frozenset({"/livez", "/readyz", "/metrics"})
 # Any token is a valid HTTP method; only these become label values, so a client cannot
 # create new time series by inventing methods.
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-CONTENT_ROUTE = re.compile(r"^/v1/documents/[^/]+/content/?$")
+# No path is streamed unless a service names its streamed-upload routes.
+_NOTHING = re.compile(r"(?!)")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -54,9 +57,12 @@ class RequestObservability:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # `<service>.access`: the logger the runbooks' log queries select.
+        logger_name = f"{metrics.service}.access"
+        self.access_log = get_logger(logger_name)
         # Probes arrive every few seconds from every kubelet and load balancer; their log
         # lines only matter when debugging, so skip building them at all otherwise.
-        self.log_quiet_routes = logging.getLogger("depot.access").isEnabledFor(logging.DEBUG)
+        self.log_quiet_routes = logging.getLogger(logger_name).isEnabledFor(logging.DEBUG)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -113,7 +119,7 @@ class RequestObservability:
         quiet = template in _QUIET_ROUTES and status < 500
         if quiet and not self.log_quiet_routes:
             return
-        log = access_log.debug if quiet else access_log.info
+        log = self.access_log.debug if quiet else self.access_log.info
         log(
             "request",
             method=method,
@@ -131,11 +137,13 @@ class RequestLimits:
         max_header_bytes: int,
         max_json_bytes: int,
         body_timeout_seconds: float,
+        streamed: re.Pattern[str] = _NOTHING,
     ) -> None:
         self.app = app
         self.max_header_bytes = max_header_bytes
         self.max_json_bytes = max_json_bytes
         self.body_timeout = body_timeout_seconds
+        self.streamed = streamed  # paths whose body the route streams itself
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -151,7 +159,7 @@ class RequestLimits:
             )
             await problem_response(problem)(scope, receive, send)
             return
-        if scope["method"] in {"GET", "HEAD", "OPTIONS"} or CONTENT_ROUTE.match(scope["path"]):
+        if scope["method"] in {"GET", "HEAD", "OPTIONS"} or self.streamed.match(scope["path"]):
             await self.app(scope, receive, send)
             return
         try:
@@ -215,17 +223,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 class RequestDeadline:
     """Binds the request's deadline (docs/adr/0007): queueing for AWS workers counts.
 
-    Content uploads are governed by their upload slot and the body deadline instead: a
-    100 MiB body legitimately takes longer than any metadata deadline.
+    Streamed uploads (PUT on a `streamed` path) are governed by the service's own bounds
+    and the body deadline instead: a 100 MiB body legitimately takes longer than any
+    metadata deadline.
     """
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(self, app: ASGIApp, seconds: float, streamed: re.Pattern[str] = _NOTHING) -> None:
         self.app = app
         self.seconds = seconds
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (
-            scope["method"] == "PUT" and CONTENT_ROUTE.match(scope["path"])
+            scope["method"] == "PUT" and self.streamed.match(scope["path"])
         ):
             await self.app(scope, receive, send)
             return
@@ -233,7 +243,7 @@ class RequestDeadline:
             await self.app(scope, receive, send)
 
 
-_HEAD = "depot.head"
+_HEAD = "service_runtime.head"
 
 
 def is_head(scope: Scope) -> bool:
@@ -245,8 +255,8 @@ class HeadAsGet:
     """HEAD on every GET route (RFC 9110 §9.1: servers MUST support it).
 
     The route runs as for GET, so status and headers (ETag, Content-Length, 304, 404) are
-    the same; uvicorn, which keeps the request's real method, sends no body. The content
-    route checks `is_head` so it does not open the object at all.
+    the same; uvicorn, which keeps the request's real method, sends no body. A route
+    that streams a body checks `is_head` so it does not open it at all.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -258,12 +268,12 @@ class HeadAsGet:
         await self.app(scope, receive, send)
 
 
-EXTRA_HEADERS = "depot.extra_headers"
+EXTRA_HEADERS = "service_runtime.extra_headers"
 
 
 def add_response_headers(scope: Scope, headers: dict[str, str]) -> None:
     """Headers for this request's response, whichever route or error handler answers
-    (the RateLimit fields, docs/adr/0008)."""
+    (depot's RateLimit fields, docs/adr/0008)."""
     holder = scope.get(EXTRA_HEADERS)
     if holder is not None:
         holder.update(headers)

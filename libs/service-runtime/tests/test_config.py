@@ -1,0 +1,77 @@
+"""Settings every service reads, and the configuration error naming each bad variable."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from service_runtime.config import (
+    AwsClientSettings,
+    ConfigurationError,
+    ServiceSettings,
+    load_settings,
+)
+
+
+class ExampleSettings(ServiceSettings, AwsClientSettings):
+    """A second service: its prefix, its distribution, one field of its own."""
+
+    model_config = SettingsConfigDict(env_prefix="EXAMPLE_", extra="ignore", frozen=True)
+    DISTRIBUTION: ClassVar[str] = "service-runtime"
+    queue_name: str = Field(min_length=3)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PORT", "EXAMPLE_PORT", "EXAMPLE_QUEUE_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_a_valid_environment_loads_with_the_chart_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXAMPLE_QUEUE_NAME", "jobs")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    settings = load_settings(ExampleSettings)
+    assert settings.queue_name == "jobs"
+    assert (settings.port, settings.drain_seconds, settings.shutdown_timeout_seconds) == (
+        8080,
+        5.0,
+        10.0,
+    )
+    assert settings.version  # the installed distribution's version, never empty
+
+
+def test_errors_name_every_bad_variable_with_the_value_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXAMPLE_DRAIN_SECONDS", "-1")
+    monkeypatch.setenv("AWS_REGION", "Europe")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(ExampleSettings)
+    message = str(caught.value)
+    assert message.startswith("invalid configuration; fix these environment variables:")
+    assert "EXAMPLE_QUEUE_NAME: is required but not set" in message
+    assert "EXAMPLE_DRAIN_SECONDS" in message and "(got '-1')" in message
+    assert "AWS_REGION or AWS_DEFAULT_REGION" in message and "'Europe'" in message
+
+
+def test_port_falls_back_to_the_platform_port_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXAMPLE_QUEUE_NAME", "jobs")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("PORT", "9000")
+    assert load_settings(ExampleSettings).port == 9000
+    monkeypatch.setenv("EXAMPLE_PORT", "9100")  # the service's own variable wins
+    assert load_settings(ExampleSettings).port == 9100
+    monkeypatch.setenv("EXAMPLE_PORT", "0")
+    with pytest.raises(ConfigurationError, match="EXAMPLE_PORT or PORT"):
+        load_settings(ExampleSettings)
+
+
+def test_env_names_follow_the_prefix_aliases_and_fallbacks() -> None:
+    assert ExampleSettings.env_names("queue_name") == ["EXAMPLE_QUEUE_NAME"]
+    assert ExampleSettings.env_names("port") == ["EXAMPLE_PORT", "PORT"]
+    assert ExampleSettings.env_names("aws_region") == ["AWS_REGION", "AWS_DEFAULT_REGION"]

@@ -1,0 +1,65 @@
+"""The metrics contract: what the platform's SLO rules and alerts read is what an app
+built on the runtime exposes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from prometheus_client import generate_latest
+
+from service_runtime.metrics import HTTP_BUCKETS, create_metrics
+
+RULES = Path(__file__).resolve().parents[3] / "observability" / "rules"
+# The rules' own series (kube-state-metrics, the ALB exporter, Alertmanager, Prometheus)
+# and recording rules (`level:metric:operation`) are not the service's.
+NOT_THE_SERVICES = re.compile(r"^(kube_|aws_|alertmanager_|prometheus_)|:")
+SLO_THRESHOLDS = (0.1, 0.25, 0.3, 0.5)
+
+
+def _exposed(service: str) -> set[str]:
+    metrics = create_metrics(service, "1.2.3", "abc", ["dynamodb"])
+    metrics.http_requests.labels("GET", "/v1/things", "200").inc()
+    metrics.http_duration.labels("GET", "/v1/things", "200").observe(0.2)
+    metrics.dependency_requests.labels("dynamodb", "GetItem", "ok").inc()
+    text = generate_latest(metrics.registry).decode()
+    return {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+
+
+def _referenced_by_rules() -> set[str]:
+    names: set[str] = set()
+    for path in sorted(RULES.glob("*.yaml")):
+        for name in re.findall(r"\b([a-z_:]+_(?:total|bucket|count|sum))\b", path.read_text()):
+            if not NOT_THE_SERVICES.search(name) and not name.startswith("_"):
+                names.add(name)
+    return names
+
+
+def test_every_service_series_the_rules_read_is_exposed() -> None:
+    referenced = _referenced_by_rules()
+    assert {"http_requests_total", "http_request_duration_seconds_bucket"} <= referenced
+    assert referenced <= _exposed("depot")
+
+
+def test_another_service_name_prefixes_only_its_own_series() -> None:
+    exposed = _exposed("example")
+    assert "http_requests_total" in exposed  # the shared HTTP contract is unprefixed
+    assert "example_dependency_requests_total" in exposed
+    # The must-fail side of the contract test: depot's dependency series is not there.
+    assert not _referenced_by_rules() <= exposed
+
+
+def test_buckets_hold_every_slo_threshold_as_a_non_integer_bound() -> None:
+    assert set(SLO_THRESHOLDS) <= set(HTTP_BUCKETS)
+    metrics = create_metrics("x", "1", "r", [])
+    metrics.http_duration.labels("GET", "/", "200").observe(0.2)
+    rendered = generate_latest(metrics.registry).decode()
+    for bound in SLO_THRESHOLDS:
+        assert f'le="{bound}"' in rendered
+
+
+def test_build_info_and_backends_start_down() -> None:
+    metrics = create_metrics("example", "1.2.3", "abc", ["s3"])
+    text = generate_latest(metrics.registry).decode()
+    assert re.search(r'example_build_info\{[^}]*revision="abc"[^}]*version="1.2.3"', text)
+    assert 'example_dependency_up{backend="s3"} 0.0' in text
