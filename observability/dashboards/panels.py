@@ -10,6 +10,8 @@ from __future__ import annotations
 from observability.dashboards.model import Dashboard, Panel, Query
 
 SEL = 'namespace="$namespace",service="$service"'
+# The runtime names the dependency metric after the service (ADR 0090): any service's.
+DEPENDENCY_METRIC = '__name__=~".+_dependency_requests_total"'
 # User traffic only: probes and scrapes are not what the service is for.
 SLI = f'{SEL},route!~"/livez|/readyz|/metrics"'
 # Server errors; panels add `or <all> * 0` so a route without a 5xx yet shows 0, not "No data".
@@ -186,8 +188,7 @@ DEPENDENCIES = Dashboard(
             "ok, client_error (the caller's fault), throttled, server_error, timeout, unreachable.",
             (
                 Query(
-                    "sum by (backend, outcome) "
-                    f"(rate(depot_dependency_requests_total{{{SEL}}}{RATE}))",
+                    f"sum by (backend, outcome) (rate({{{DEPENDENCY_METRIC},{SEL}}}{RATE}))",
                     "{{backend}} {{outcome}}",
                 ),
             ),
@@ -199,10 +200,10 @@ DEPENDENCIES = Dashboard(
             " denied access; the ticket opens at 5%.",
             (
                 Query(
-                    "sum by (backend) (rate(depot_dependency_requests_total"
-                    f"{{{SEL},outcome=~{DEPENDENCY_FAILURES}}}{RATE}))"
+                    "sum by (backend) (rate("
+                    f"{{{DEPENDENCY_METRIC},{SEL},outcome=~{DEPENDENCY_FAILURES}}}{RATE}))"
                     " / sum by (backend) "
-                    f"(rate(depot_dependency_requests_total{{{SEL}}}{RATE}))",
+                    f"(rate({{{DEPENDENCY_METRIC},{SEL}}}{RATE}))",
                     "{{backend}}",
                 ),
             ),

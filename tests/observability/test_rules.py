@@ -69,6 +69,83 @@ def test_promtool_unit_tests_pass(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+SECOND_SERVICE = ServiceParams(
+    namespace="verifier", service="verifier", workload="verifier", team="verifier"
+)
+
+
+def _dependency_series(service: str, outcome: str, per_minute: int) -> dict[str, str]:
+    labels = (
+        f'namespace="{service}",service="{service}",instance="a",backend="sqs",'
+        f'operation="ReceiveMessage",outcome="{outcome}"'
+    )
+    return {
+        "series": f"{service}_dependency_requests_total{{{labels}}}",
+        "values": f"0+{per_minute}x20",
+    }
+
+
+def test_a_second_services_failing_dependency_raises_its_own_ticket(
+    promtool: str, tmp_path: Path
+) -> None:
+    """Services on the shared runtime name the dependency metric after themselves
+    (ADR 0090): the rule rendered for `verifier` fires on `verifier_dependency_...`
+    failing 10%, and not on depot's series, however badly those fail."""
+    rendered = rules.render_plain(rules.SERVICE_SOURCES, SECOND_SERVICE)
+    (tmp_path / "verifier.rules.yaml").write_text(yaml.safe_dump(rendered))
+    firing = [
+        _dependency_series("verifier", "ok", 90),
+        _dependency_series("verifier", "timeout", 10),
+    ]
+    others_only = [
+        _dependency_series("verifier", "ok", 100),
+        _dependency_series("depot", "ok", 10),
+        _dependency_series("depot", "server_error", 90),
+    ]
+    description = (
+        "10% of the calls from verifier in verifier to sqs end in a server error, throttle, "
+        "timeout, unreachable endpoint, refused credentials or denied access."
+    )
+    expected = {
+        "exp_labels": {
+            "severity": "ticket",
+            "team": "verifier",
+            "service": "verifier",
+            "namespace": "verifier",
+            "backend": "sqs",
+        },
+        "exp_annotations": {
+            "summary": "verifier calls to sqs are failing",
+            "description": description,
+            "runbook_url": f"{DEFAULT_RUNBOOK_BASE_URL}/service-dependency-errors.md",
+        },
+    }
+
+    def case(series: list[dict[str, str]], alerts: list[dict[str, object]]) -> dict[str, object]:
+        return {
+            "interval": "1m",
+            "input_series": series,
+            "alert_rule_test": [
+                {"eval_time": "15m", "alertname": "ServiceDependencyErrors", "exp_alerts": alerts}
+            ],
+        }
+
+    test = {
+        "rule_files": ["verifier.rules.yaml"],
+        "evaluation_interval": "1m",
+        "group_eval_order": [g["name"] for g in rendered["groups"]],
+        "tests": [case(firing, [expected]), case(others_only, [])],
+    }
+    (tmp_path / "second.test.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    result = subprocess.run(
+        [promtool, "test", "rules", "second.test.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_every_alert_has_a_firing_and_a_silent_unit_test() -> None:
     names = {rule["alert"] for rule in all_alerts()}
     assert names - unit_tested(expect_firing=True) == set(), "alerts never shown to fire"
