@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from conftest import MAX_RECEIVES, VISIBILITY_SECONDS, HoldingProxy, Proc, Stack, wait_until
 
@@ -75,21 +77,31 @@ def logged(worker: Proc, event: str, **fields: Any) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.fixture
+def worker(start_worker: Callable[..., Proc]) -> Proc:
+    """One worker with the test stack's settings, stopped when the test ends."""
+    return start_worker()
+
+
+def judged(client: httpx.Client, content: bytes, content_type: str) -> tuple[str, str]:
+    """Store `content` through depot; its id and the worker's verdict on it."""
+    doc_id = store(client, content, content_type)
+    return doc_id, verdict(client, doc_id)["status"]
+
+
 def test_stored_content_is_verified_and_the_verdict_shows_in_depot(
-    stack: Stack, start_worker: Callable[..., Proc], depot_client: httpx.Client
+    worker: Proc, depot_client: httpx.Client
 ) -> None:
-    start_worker()
     doc_id = store(depot_client, PDF, "application/pdf")
     shown = verdict(depot_client, doc_id)
     assert shown["status"] == "verified" and shown["checked_at"] is not None
 
 
 def test_an_object_changed_behind_depots_back_is_reported_mismatch(
-    stack: Stack, start_worker: Callable[..., Proc], depot_client: httpx.Client
+    stack: Stack, worker: Proc, depot_client: httpx.Client
 ) -> None:
-    start_worker()
-    doc_id = store(depot_client, PDF, "application/pdf")
-    assert verdict(depot_client, doc_id)["status"] == "verified"
+    doc_id, status = judged(depot_client, PDF, "application/pdf")
+    assert status == "verified"
     # Same key, other bytes: S3 announces the write like any other.
     stack.client("s3").put_object(
         Bucket=stack.bucket, Key=content_key(stack, doc_id), Body=PDF + b"tampered"
@@ -100,11 +112,10 @@ def test_an_object_changed_behind_depots_back_is_reported_mismatch(
 
 
 def test_bytes_of_another_type_than_declared_are_reported_mismatch(
-    stack: Stack, start_worker: Callable[..., Proc], depot_client: httpx.Client
+    stack: Stack, worker: Proc, depot_client: httpx.Client
 ) -> None:
-    start_worker()
-    doc_id = store(depot_client, PNG, "application/pdf")
-    assert verdict(depot_client, doc_id)["status"] == "mismatch"
+    doc_id, status = judged(depot_client, PNG, "application/pdf")
+    assert status == "mismatch"
     reason = item(stack, doc_id)["integrity_detail"]["M"]["reason"]["S"]
     assert reason.startswith("content_type: bytes are image/png")
 
@@ -132,11 +143,10 @@ def _event(key: str, event_time: str) -> str:
 
 
 def test_a_redelivered_or_older_event_neither_duplicates_nor_regresses_the_verdict(
-    stack: Stack, start_worker: Callable[..., Proc], depot_client: httpx.Client
+    stack: Stack, worker: Proc, depot_client: httpx.Client
 ) -> None:
-    worker = start_worker()
-    doc_id = store(depot_client, PDF, "application/pdf")
-    assert verdict(depot_client, doc_id)["status"] == "verified"
+    doc_id, status = judged(depot_client, PDF, "application/pdf")
+    assert status == "verified"
     wait_until(lambda: queue_empty(stack), 30, "the events to be handled")
     before = item(stack, doc_id)
     version = before["integrity_detail"]["M"]["version"]["S"]
@@ -155,9 +165,8 @@ def test_a_redelivered_or_older_event_neither_duplicates_nor_regresses_the_verdi
 
 
 def test_a_poison_message_lands_in_the_dead_letter_queue_after_max_receives(
-    stack: Stack, start_worker: Callable[..., Proc]
+    stack: Stack, worker: Proc
 ) -> None:
-    worker = start_worker()
     sqs = stack.client("sqs")
     marker = f"poison-{time.time_ns()}"
     sqs.send_message(QueueUrl=stack.queue_url, MessageBody=marker)
@@ -181,22 +190,36 @@ def _verifying(worker: Proc, key: str) -> list[dict[str, Any]]:
     return logged(worker, "reading object", object_key=key)
 
 
-def test_a_worker_killed_mid_verification_loses_nothing(
+@pytest.fixture
+def in_hand(
     stack: Stack,
     start_worker: Callable[..., Proc],
     depot_client: httpx.Client,
     slow_reads: HoldingProxy,
-) -> None:
-    # The first worker reads objects through a proxy that holds the read: it is killed
-    # while provably verifying.
-    first = start_worker(AWS_ENDPOINT_URL_S3=slow_reads.url)
+) -> tuple[Proc, subprocess.Popen[bytes], str, str]:
+    """A worker provably in the middle of verifying a new document: it reads objects
+    through a proxy that holds the read until the test releases it."""
+    worker = start_worker(AWS_ENDPOINT_URL_S3=slow_reads.url)
     slow_reads.hold()
     doc_id = store(depot_client, PDF, "application/pdf")
     key = content_key(stack, doc_id)
-    wait_until(lambda: bool(_verifying(first, key)), 30, "the first worker to start verifying")
-    assert first.popen is not None
-    first.popen.send_signal(signal.SIGKILL)
-    first.popen.wait(timeout=10)
+    wait_until(lambda: bool(_verifying(worker, key)), 30, "the worker to start verifying")
+    assert worker.popen is not None
+    return worker, worker.popen, doc_id, key
+
+
+InHand = tuple[Proc, subprocess.Popen[bytes], str, str]
+
+
+def test_a_worker_killed_mid_verification_loses_nothing(
+    in_hand: InHand,
+    start_worker: Callable[..., Proc],
+    depot_client: httpx.Client,
+    slow_reads: HoldingProxy,
+) -> None:
+    first, process, doc_id, key = in_hand
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
     slow_reads.release()
     assert integrity(depot_client, doc_id)["status"] == "unverified"
     killed_message = _verifying(first, key)[0]["message_id"]
@@ -209,21 +232,13 @@ def test_a_worker_killed_mid_verification_loses_nothing(
 
 
 def test_sigterm_finishes_the_message_in_hand_then_exits_zero(
-    stack: Stack,
-    start_worker: Callable[..., Proc],
-    depot_client: httpx.Client,
-    slow_reads: HoldingProxy,
+    in_hand: InHand, depot_client: httpx.Client, slow_reads: HoldingProxy
 ) -> None:
-    worker = start_worker(AWS_ENDPOINT_URL_S3=slow_reads.url)
-    slow_reads.hold()
-    doc_id = store(depot_client, PDF, "application/pdf")
-    key = content_key(stack, doc_id)
-    wait_until(lambda: bool(_verifying(worker, key)), 30, "the worker to start verifying")
-    assert worker.popen is not None
-    worker.popen.send_signal(signal.SIGTERM)
+    worker, process, doc_id, key = in_hand
+    process.send_signal(signal.SIGTERM)
     time.sleep(1.5)  # past the drain period: the listener closes, the message is in hand
     slow_reads.release()
-    assert worker.popen.wait(timeout=30) == 0
+    assert process.wait(timeout=30) == 0
     # No other worker ran: the verdict is the drained worker's own.
     assert integrity(depot_client, doc_id)["status"] == "verified"
     message_id = _verifying(worker, key)[0]["message_id"]

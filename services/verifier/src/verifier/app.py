@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio
@@ -30,15 +29,9 @@ from verifier.worker import Worker
 log = get_logger("verifier.app")
 
 
-@dataclass
-class Runtime:
-    settings: Settings
-    health: Health
-    worker: Worker
-    dependencies: DependencyMonitor
-
-
-def build_runtime(settings: Settings) -> Runtime:
+def create_app(settings: Settings) -> FastAPI:
+    """The process's one app: the loop runs in its lifespan, the probes see it through
+    `Health`. The Lifecycle the drain needs is `app.state.health.lifecycle`."""
     metrics = create_metrics("verifier", settings.version, settings.revision, BACKENDS)
     aws = Aws(settings, metrics)
     store = Store(aws, settings.table_name)
@@ -59,31 +52,28 @@ def build_runtime(settings: Settings) -> Runtime:
         metrics,
     )
     health = Health(metrics, lifecycle, dependencies, checks={"polling": lambda: worker.polling})
-    return Runtime(settings, health, worker, dependencies)
 
-
-def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with anyio.create_task_group() as background:
-            background.start_soon(runtime.dependencies.run)
-            background.start_soon(runtime.worker.run)
-            log.info("started", version=runtime.settings.version, port=runtime.settings.port,
-                     queue=runtime.settings.queue_url)  # fmt: skip
+            for task in (dependencies.run, worker.run):
+                background.start_soon(task)
+            log.info("started", version=settings.version, port=settings.port,
+                     queue=settings.queue_url)  # fmt: skip
             yield
-            runtime.worker.stop()
+            worker.stop()
             # The message in hand is finished: its verdict is written and it is deleted
             # (or handed back) before the process exits.
-            await runtime.worker.stopped.wait()
+            await worker.stopped.wait()
             background.cancel_scope.cancel()
 
     app = FastAPI(title="verifier", openapi_url=None, docs_url=None, redoc_url=None,
                   lifespan=lifespan)  # fmt: skip
-    app.state.runtime = runtime
+    app.state.health = health
 
     def health_of(request: Request) -> Health:
-        found: Runtime = request.app.state.runtime
-        return found.health
+        found: Health = request.app.state.health
+        return found
 
     app.include_router(probe_router(health_of))
     return app

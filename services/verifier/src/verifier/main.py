@@ -8,7 +8,7 @@ from service_runtime.config import ConfigurationError
 from service_runtime.logs import configure_logging
 from service_runtime.server import serve
 
-from verifier.app import build_runtime, create_app
+from verifier.app import create_app
 from verifier.config import load_settings
 
 
@@ -19,5 +19,5 @@ def main() -> None:
         print(f"verifier: {exc}", file=sys.stderr)
         sys.exit(2)
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings)
-    serve(create_app(runtime), settings, runtime.health.lifecycle)
+    app = create_app(settings)
+    serve(app, settings, app.state.health.lifecycle)
