@@ -248,7 +248,7 @@ def test_sigterm_finishes_the_message_in_hand_then_exits_zero(
 def test_probes_and_metrics_are_served_and_readiness_fails_while_draining(
     stack: Stack, start_worker: Callable[..., Proc]
 ) -> None:
-    worker = start_worker()
+    worker = start_worker(VERIFIER_DRAIN_SECONDS="3")
     url = f"http://127.0.0.1:{worker.env['PORT']}"
     assert httpx.get(f"{url}/livez").json() == {"status": "alive"}
     ready = httpx.get(f"{url}/readyz").json()
@@ -259,8 +259,13 @@ def test_probes_and_metrics_are_served_and_readiness_fails_while_draining(
     wait_until(lambda: receives in httpx.get(f"{url}/metrics").text, 10, "a counted receive")
     assert worker.popen is not None
     worker.popen.send_signal(signal.SIGTERM)
-    draining = httpx.get(f"{url}/readyz")
-    assert draining.status_code == 503 and draining.json()["status"] == "draining"
+
+    def draining() -> bool:
+        answer = httpx.get(f"{url}/readyz")
+        return answer.status_code == 503 and answer.json()["status"] == "draining"
+
+    # The drain keeps the port answering (3 s here) while readiness fails.
+    wait_until(draining, 3, "readiness to fail while draining")
     assert worker.popen.wait(timeout=30) == 0
 
 
