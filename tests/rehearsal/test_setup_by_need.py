@@ -52,6 +52,7 @@ AREAS = {
     "test-reliability": ["tests/reliability"],
     "test-runtime": ["libs/service-runtime/tests"],
     "test-up": ["tests/up"],
+    "test-verifier": ["services/verifier/tests"],
 }
 # Targets that run other areas' tests, so they install everything (`make setup`).
 WHOLE_SETUP = {"test-mutations", "test-mutations-slow"}

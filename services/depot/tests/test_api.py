@@ -36,6 +36,8 @@ def test_create_returns_201_location_etag_and_pending_document(acme: httpx.Clien
     assert response.headers["location"] == f"/v1/documents/{doc['id']}"
     assert response.headers["etag"] == '"1"'
     assert doc["status"] == "pending" and doc["version"] == 1
+    # No content yet, so nothing the verifier (services/verifier) could have checked.
+    assert doc["integrity"] == {"status": "unverified", "checked_at": None}
     assert doc["size"] is None and doc["sha256"] is None
     assert doc["metadata"] == {"a": "1"}
     fetched = acme.get(response.headers["location"])

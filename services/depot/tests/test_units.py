@@ -131,3 +131,40 @@ def test_sweeper_cutoff_orders_before_newer_ids() -> None:
     older = cutoff_id(120, now=1_800_000_000.0)
     assert older < cutoff
     assert len(cutoff) == 26
+
+
+def _stored(**fields: object) -> object:
+    from datetime import UTC, datetime
+
+    from depot.repository import StoredDocument
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    base: dict[str, object] = {
+        "tenant": "acme", "id": ULID, "name": "a", "content_type": "text/plain",
+        "metadata": {}, "version": 2, "status": "available", "created_at": now,
+        "updated_at": now, "size": 1, "sha256": "0" * 64, "content_key": "tenants/acme/x/NEW",
+    }  # fmt: skip
+    return StoredDocument(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_the_verdict_on_the_current_content_is_shown() -> None:
+    from datetime import UTC, datetime
+
+    checked = datetime(2026, 1, 2, tzinfo=UTC)
+    for status in ("verified", "mismatch"):
+        shown = _stored(
+            integrity=status, integrity_checked_at=checked, integrity_key="tenants/acme/x/NEW"
+        ).to_api()  # type: ignore[attr-defined]
+        assert shown.integrity.status == status and shown.integrity.checked_at == checked
+
+
+def test_a_verdict_on_earlier_content_is_not_shown_as_the_current_ones() -> None:
+    from datetime import UTC, datetime
+
+    stale = _stored(
+        integrity="verified",
+        integrity_checked_at=datetime(2026, 1, 2, tzinfo=UTC),
+        integrity_key="tenants/acme/x/OLD",
+    ).to_api()  # type: ignore[attr-defined]
+    assert stale.integrity.status == "unverified" and stale.integrity.checked_at is None
+    assert _stored().to_api().integrity.status == "unverified"  # type: ignore[attr-defined]

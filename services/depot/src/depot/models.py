@@ -119,6 +119,23 @@ MAX_VERSION = 2**53 - 1  # exact in every JSON number implementation
 MAX_SIZE = 5 * 1024**4  # S3's largest object; the configured limit is far below
 
 
+class Integrity(BaseModel):
+    """The verifier's verdict on the current content (services/verifier): S3 recomputed
+    against the recorded size and SHA-256, and the bytes' real type against
+    `content_type`. A verdict about earlier content is never shown as this one's."""
+
+    status: Literal["verified", "mismatch", "unverified"] = Field(
+        description="verified: content matches its record; mismatch: it does not; "
+        "unverified: not (yet) checked, or no content"
+    )
+    checked_at: Timestamp | None = Field(
+        None, description="When the current content was checked; null while unverified"
+    )
+
+
+UNVERIFIED = Integrity(status="unverified")
+
+
 class Document(BaseModel):
     id: str = Field(
         pattern=ULID_PATTERN, max_length=26, description="ULID: sortable by creation time"
@@ -141,6 +158,7 @@ class Document(BaseModel):
     status: Literal["pending", "available"]
     created_at: Timestamp
     updated_at: Timestamp
+    integrity: Integrity = UNVERIFIED
 
 
 class DocumentPage(BaseModel):

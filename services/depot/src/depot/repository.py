@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from service_runtime.aws import DependencyError, is_conditional_failure
 
 from depot.aws import Aws
-from depot.models import Document
+from depot.models import UNVERIFIED, Document, Integrity
 
 PENDING_INDEX = "pending"
 PENDING_SHARDS = 8
@@ -63,6 +63,24 @@ class StoredDocument:
     size: int | None = None
     sha256: str | None = None
     content_key: str | None = None
+    # The verifier's verdict attributes (services/verifier): its status, when, and which
+    # object it judged.
+    integrity: str | None = None
+    integrity_checked_at: datetime | None = None
+    integrity_key: str | None = None
+
+    def integrity_view(self) -> Integrity:
+        """The verdict, only when it is about the current content (a replacement makes
+        the previous verdict moot until the new object is checked)."""
+        if (
+            self.content_key is None
+            or self.integrity_key != self.content_key
+            or self.integrity not in ("verified", "mismatch")
+        ):
+            return UNVERIFIED
+        return Integrity.model_validate(
+            {"status": self.integrity, "checked_at": self.integrity_checked_at}
+        )
 
     def to_api(self) -> Document:
         return Document(
@@ -76,6 +94,7 @@ class StoredDocument:
             status=self.status,
             created_at=self.created_at,
             updated_at=self.updated_at,
+            integrity=self.integrity_view(),
         )
 
 
@@ -128,6 +147,13 @@ def _to_document(item: dict[str, Any]) -> StoredDocument:
         size=int(data["size"]) if "size" in data else None,
         sha256=data.get("sha256"),
         content_key=data.get("content_key"),
+        integrity=data.get("integrity"),
+        integrity_checked_at=(
+            datetime.fromisoformat(data["integrity_checked_at"])
+            if "integrity_checked_at" in data
+            else None
+        ),
+        integrity_key=data.get("integrity_detail", {}).get("content_key"),
     )
 
 

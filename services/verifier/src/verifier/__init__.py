@@ -1,0 +1,1 @@
+"""verifier: checks each object depot stores and records the verdict on its record."""

@@ -1,0 +1,3 @@
+from verifier.main import main
+
+main()
