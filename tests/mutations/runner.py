@@ -160,7 +160,7 @@ def _baseline_groups(mutations: Iterable[Mutation]) -> list[tuple[str, ...]]:
     groups: dict[str, set[str]] = {}
     for mutation in mutations:
         for test in mutation.tests:
-            project = test.split("/tests/", 1)[0] if test.startswith("services/") else ""
+            project = test.split("/tests/", 1)[0] if test.startswith(PROJECT_FOLDERS) else ""
             groups.setdefault(project, set()).add(test)
     return [tuple(sorted(tests)) for tests in groups.values()]
 

@@ -175,3 +175,18 @@ def test_a_pending_entry_needs_no_change(tmp_path: Path) -> None:
 def test_the_real_catalogue_loads_with_unique_ids() -> None:
     mutations = catalogue.load()
     assert len({m.id for m in mutations}) == len(mutations) >= 50
+
+
+def test_the_baseline_runs_each_project_in_its_own_environment() -> None:
+    """A service's and a shared library's tests run in their own environments, never in
+    one pytest process with the platform's (the runner refuses such a mix)."""
+    cited = [
+        mutation("a", "x", "y", ["libs/lib/tests/test_a.py::t", "tests/area/test_b.py::t"]),
+        mutation("b", "x", "y", ["services/svc/tests/test_c.py::t"]),
+    ]
+    groups = sorted(runner._baseline_groups(cited))
+    assert groups == [
+        ("libs/lib/tests/test_a.py::t",),
+        ("services/svc/tests/test_c.py::t",),
+        ("tests/area/test_b.py::t",),
+    ]
