@@ -17,11 +17,12 @@ NOT_THE_SERVICES = re.compile(r"^(kube_|aws_|alertmanager_|prometheus_)|:")
 SLO_THRESHOLDS = (0.1, 0.25, 0.3, 0.5)
 
 
-def _exposed(service: str) -> set[str]:
+def _exposed(service: str, calls_a_dependency: bool = True) -> set[str]:
     metrics = create_metrics(service, "1.2.3", "abc", ["dynamodb"])
     metrics.http_requests.labels("GET", "/v1/things", "200").inc()
     metrics.http_duration.labels("GET", "/v1/things", "200").observe(0.2)
-    metrics.dependency_requests.labels("dynamodb", "GetItem", "ok").inc()
+    if calls_a_dependency:
+        metrics.dependency_requests.labels("dynamodb", "GetItem", "ok").inc()
     text = generate_latest(metrics.registry).decode()
     return {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
 
@@ -41,12 +42,31 @@ def test_every_service_series_the_rules_read_is_exposed() -> None:
     assert referenced <= _exposed("depot")
 
 
+def _name_patterns() -> set[str]:
+    """The metric-name patterns the rules select by (`__name__=~"..."`): series every
+    service on the runtime names after itself, such as its dependency calls."""
+    return {
+        pattern
+        for path in sorted(RULES.glob("*.yaml"))
+        for pattern in re.findall(r'__name__=~"([^"]+)"', path.read_text())
+    }
+
+
+def _unmatched(exposed: set[str]) -> set[str]:
+    return {p for p in _name_patterns() if not any(re.fullmatch(p, name) for name in exposed)}
+
+
 def test_another_service_name_prefixes_only_its_own_series() -> None:
     exposed = _exposed("example")
     assert "http_requests_total" in exposed  # the shared HTTP contract is unprefixed
     assert "example_dependency_requests_total" in exposed
-    # The must-fail side of the contract test: depot's dependency series is not there.
-    assert not _referenced_by_rules() <= exposed
+    assert "depot_dependency_requests_total" not in exposed
+    # The rules read another service as they read depot: every name they cite, and
+    # every name pattern, is met by its own series.
+    assert _referenced_by_rules() <= exposed
+    assert _name_patterns() and _unmatched(exposed) == set()
+    # The must-fail side: a service that never reported a dependency call meets no pattern.
+    assert _unmatched(_exposed("example", calls_a_dependency=False))
 
 
 def test_buckets_hold_every_slo_threshold_as_a_non_integer_bound() -> None:
