@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path("templates/service")
@@ -171,13 +172,25 @@ def add_to_projects(path: Path, name: str) -> None:
             continue
         destinations = doc["spec"]["destinations"]
         if not any(d.get("namespace") == name for d in destinations):
-            destinations.append({"server": IN_CLUSTER, "namespace": name})
+            _append_keeping_comments(destinations, {"server": IN_CLUSTER, "namespace": name})
         found.add(project)
     missing = set(PROJECTS_WITH_TENANTS) - found
     if missing:
         raise Refused(f"{path}: no AppProject {sorted(missing)} to add namespace {name} to")
     with path.open("w") as out:
         yaml.dump_all(documents, out)
+
+
+def _append_keeping_comments(items: Any, entry: dict[str, str]) -> None:
+    """Append to a block sequence of mappings. ruamel.yaml attaches a comment that follows
+    the list to its last item's last key: move it to the new last item, so it still
+    follows the list instead of landing between the old item and the new one."""
+    last = items[-1]
+    new = CommentedMap(entry)
+    key = list(last)[-1]
+    if key in last.ca.items:
+        new.ca.items[list(entry)[-1]] = last.ca.items.pop(key)
+    items.append(new)
 
 
 def enumerations(root: Path) -> list[Path]:
@@ -252,9 +265,29 @@ def new_service(root: Path, name: str, team: str | None = None) -> list[Path]:
     return enumerations(root)
 
 
+def python_for(version: str) -> str:
+    """An interpreter of that minor version, found the way scripts/setup/python.sh finds
+    one (uv without downloading, then pyenv's); else the version, for uv to install."""
+    found = subprocess.run(
+        ["uv", "python", "find", "--no-python-downloads", version],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if found.returncode == 0:
+        return found.stdout.strip()
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for candidate in sorted(pyenv.glob(f"versions/{version}.*/bin/python{version}")):
+        return str(candidate)
+    return version
+
+
 def lock(root: Path, name: str) -> None:
     """The service's own uv.lock (ADR 0090: each service keeps its own pins)."""
-    subprocess.run(["uv", "lock", "--project", str(root / "services" / name)], check=True)
+    project = root / "services" / name
+    version = (project / ".python-version").read_text().strip()
+    subprocess.run(
+        ["uv", "lock", "-q", "--project", str(project), "--python", python_for(version)],
+        check=True,
+    )
 
 
 def update_service(root: Path, name: str) -> None:

@@ -17,20 +17,20 @@ FOREIGN_BUCKET = f"other-dev-content-{EMULATOR_ACCOUNT_ID}"
 
 
 def s3_isolation_in_practice(
-    moto: MotoServer, aws: awsmod.Aws, outputs: dict[str, Any]
+    moto: MotoServer, aws: awsmod.Aws, outputs: dict[str, Any], service: str = "depot"
 ) -> dict[str, bool]:
     """With the emulator enforcing IAM, act as the service's role: its own objects under
     tenants/ work; outside the prefix, another service's bucket and ListBuckets do not.
     (The emulator evaluates resource-scoped allows faithfully only for S3: the other
     services' isolation is proven on the policy documents.)"""
-    depot = outputs["services"]["depot"]
-    own = depot["bucket_name"]
+    served = outputs["services"][service]
+    own = served["bucket_name"]
     admin_s3 = aws.client("s3")
     admin_s3.create_bucket(
         Bucket=FOREIGN_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     admin_s3.put_object(Bucket=FOREIGN_BUCKET, Key="tenants/t1/doc", Body=b"secret")
-    creds = aws.client("sts").assume_role(RoleArn=depot["role_arn"], RoleSessionName="isolation")[
+    creds = aws.client("sts").assume_role(RoleArn=served["role_arn"], RoleSessionName="isolation")[
         "Credentials"
     ]
     as_role = awsmod.Aws(

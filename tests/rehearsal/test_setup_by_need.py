@@ -51,6 +51,7 @@ AREAS = {
     "test-rehearsal": ["tests/rehearsal"],
     "test-reliability": ["tests/reliability"],
     "test-runtime": ["libs/service-runtime/tests"],
+    "test-template": ["tests/template", "tools/service_template.py"],
     "test-up": ["tests/up"],
     "test-verifier": ["services/verifier/tests"],
 }

@@ -1,0 +1,19 @@
+# The service template (templates/service, docs/adr/0098-service-template.md): generate a
+# service, update one, and prove the template in a throw-away copy of the repository.
+TEST_TARGETS += test-template
+
+.PHONY: new-service update-service test-template setup-template
+# Setup by need (ADR 0080): uv and the locked environments (copier is in the platform's),
+# Helm for the renders, Terraform for the apply on moto.
+setup-template: setup-tool-python setup-tool-helm setup-tool-terraform ## Install what test-template uses.
+
+new-service: setup-tool-python ## Generate services/NAME and its deployment from the template; add NAME to every list of services.
+	@test -n "$(NAME)" || { echo "set NAME=<service name>, e.g. make new-service NAME=ledger" >&2; exit 2; }
+	uv run --frozen --project $(CURDIR) python -m tools.service_template new "$(NAME)" $(if $(TEAM),--team "$(TEAM)")
+
+update-service: setup-tool-python ## Bring services/NAME to the template's latest version (copier update; commit first).
+	@test -n "$(NAME)" || { echo "set NAME=<service name>" >&2; exit 2; }
+	uv run --frozen --project $(CURDIR) python -m tools.service_template update "$(NAME)"
+
+test-template: setup-template ## Generate a service in a copy of the repository: its tests, lint, renders, Applications, Terraform on moto, copier update.
+	$(PYTEST) tests/template -p no:cacheprovider --junitxml=$(REPORTS)/template.xml
