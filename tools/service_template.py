@@ -298,13 +298,15 @@ def update_service(root: Path, name: str) -> None:
     answers = Path("services") / name / ".copier-answers.yml"
     if not (root / answers).exists():
         raise Refused(f"{answers} not found: services/{name} was not made from the template")
-    source = template_repository(root)
+    # Rebuilt where the answers file's _src_path says; the replay gives the same commit
+    # ids, so the _commit it recorded is there for copier's old copy.
+    template_repository(root)
     cwd = Path.cwd()
     os.chdir(root)
     try:
         copier.run_update(
-            ".", answers_file=str(answers), src_path=str(source.relative_to(root)),
-            defaults=True, overwrite=True, quiet=True, conflict="rej",
+            ".", answers_file=str(answers), defaults=True, overwrite=True, quiet=True,
+            conflict="rej",
         )  # fmt: skip
     finally:
         os.chdir(cwd)
