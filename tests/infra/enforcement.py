@@ -14,6 +14,16 @@ from tests.infra.workspace import EMULATOR_ACCOUNT_ID
 from tests.support.moto import MotoServer
 
 FOREIGN_BUCKET = f"other-dev-content-{EMULATOR_ACCOUNT_ID}"
+# What s3_isolation_in_practice must find for a service role: its own objects under
+# tenants/ and nothing else.
+CONFINED = {
+    "put own tenants/ object": True,
+    "get own tenants/ object": True,
+    "put own object outside tenants/": False,
+    "get another service's object": False,
+    "put into another service's bucket": False,
+    "list all buckets": False,
+}
 
 
 def s3_isolation_in_practice(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.infra import iam
+from tests.infra.enforcement import CONFINED
 from tests.infra.lifecycle import RootRun
 from tests.infra.workspace import EMULATOR_ACCOUNT_ID
 
@@ -254,14 +255,7 @@ def test_irsa_role_trusts_one_service_account_with_sub_and_aud(
 
 
 def test_service_role_s3_confinement_holds_with_iam_enforced(dev_run: RootRun) -> None:
-    assert dev_run.require().snapshot["enforced"] == {
-        "put own tenants/ object": True,
-        "get own tenants/ object": True,
-        "put own object outside tenants/": False,
-        "get another service's object": False,
-        "put into another service's bucket": False,
-        "list all buckets": False,
-    }
+    assert dev_run.require().snapshot["enforced"] == CONFINED
 
 
 # --- the checks themselves can fail: documents that must be flagged.

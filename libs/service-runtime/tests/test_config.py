@@ -13,6 +13,7 @@ from service_runtime.config import (
     ConfigurationError,
     ServiceSettings,
     load_settings,
+    settings_or_exit,
 )
 
 
@@ -75,3 +76,18 @@ def test_env_names_follow_the_prefix_aliases_and_fallbacks() -> None:
     assert ExampleSettings.env_names("queue_name") == ["EXAMPLE_QUEUE_NAME"]
     assert ExampleSettings.env_names("port") == ["EXAMPLE_PORT", "PORT"]
     assert ExampleSettings.env_names("aws_region") == ["AWS_REGION", "AWS_DEFAULT_REGION"]
+
+
+def test_a_process_with_a_bad_variable_exits_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    with pytest.raises(SystemExit) as stopped:
+        settings_or_exit(ExampleSettings, "example")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.startswith(
+        "example: invalid configuration; fix these environment variables:\n"
+        "  EXAMPLE_QUEUE_NAME: is required but not set"
+    )
+    monkeypatch.setenv("EXAMPLE_QUEUE_NAME", "jobs")
+    assert settings_or_exit(ExampleSettings, "example").queue_name == "jobs"

@@ -9,6 +9,7 @@ instead of failing later on a request path.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -126,3 +127,13 @@ def load_settings[S: ServiceSettings](settings: type[S]) -> S:
             lines.append(f"  {name}: {problem}{shown}")
         message = "invalid configuration; fix these environment variables:\n" + "\n".join(lines)
         raise ConfigurationError(message) from None
+
+
+def settings_or_exit[S: ServiceSettings](settings: type[S], program: str) -> S:
+    """A process's first step: the settings, or the operator's message on stderr and exit
+    code 2 (a configuration that cannot work is not retried by starting again)."""
+    try:
+        return load_settings(settings)
+    except ConfigurationError as exc:
+        print(f"{program}: {exc}", file=sys.stderr)
+        sys.exit(2)

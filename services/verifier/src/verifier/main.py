@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-
-from service_runtime.config import ConfigurationError
+from service_runtime.config import settings_or_exit
 from service_runtime.logs import configure_logging
 from service_runtime.server import serve
 
 from verifier.app import create_app
-from verifier.config import load_settings
+from verifier.config import Settings
 
 
 def main() -> None:
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        print(f"verifier: {exc}", file=sys.stderr)
-        sys.exit(2)
+    settings = settings_or_exit(Settings, "verifier")
     configure_logging(settings.log_level)
     app = create_app(settings)
     serve(app, settings, app.state.health.lifecycle)
