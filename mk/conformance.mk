@@ -9,7 +9,8 @@ CONTRACT ?= services/depot/conformance.yaml
 .PHONY: conformance test-conformance lint-conformance setup-conformance
 setup-conformance: setup-tool-python setup-tool-helm setup-tool-podman setup-tool-base-image ## Install what conformance and test-conformance use.
 
-conformance: setup-conformance ## Hold IMAGE (in podman's store) to the service contract; CONTRACT=<file> (default depot's).
+# No base images: the image under test is built elsewhere (CI's image job runs this).
+conformance: setup-tool-python setup-tool-helm setup-tool-podman ## Hold IMAGE (in podman's store) to the service contract; CONTRACT=<file> (default depot's).
 	@test -n "$(IMAGE)" || { echo "set IMAGE=<image in podman's store> [CONTRACT=<conformance.yaml>]" >&2; exit 2; }
 	$(CONTAINER_ENV) uv run --frozen --project $(CURDIR) python -m tools.conformance --image "$(IMAGE)" --contract "$(CONTRACT)"
 

@@ -1,6 +1,7 @@
-# The depot container image: Dockerfile rules, hadolint, checkov, then a real podman
-# build (from locally assembled base images, see scripts/setup/base-image.sh) run
-# read-only, non-root, without capabilities, against a moto server on loopback.
+# The service images (one Dockerfile for all, services/Dockerfile): Dockerfile rules,
+# hadolint, checkov, then a real podman build (from locally assembled base images, see
+# scripts/setup/base-image.sh) run read-only, non-root, without capabilities, against a
+# moto server on loopback.
 SETUP_SCRIPTS += scripts/setup/podman.sh scripts/setup/base-image.sh
 TEST_TARGETS += test-container
 LINT_TARGETS += lint-container
@@ -29,12 +30,16 @@ test-shipped-image: setup-tool-python ## Run the image and run tests against DEP
 	@mkdir -p $(REPORTS)
 	$(CONTAINER_ENV) DEPOT_IMAGE=$(DEPOT_IMAGE) $(PYTEST) $(SHIPPED_IMAGE_TESTS) --junitxml=$(REPORTS)/shipped-image.xml
 
-container-image: setup-tool-python setup-tool-podman setup-tool-base-image ## Build localhost/depot:dev with podman from the local base images.
+# Any service's image from the one Dockerfile: `make container-image IMAGE_SERVICE=verifier`.
+IMAGE_SERVICE ?= depot
+container-image: setup-tool-python setup-tool-podman setup-tool-base-image ## Build localhost/<IMAGE_SERVICE>:dev (default depot) with podman from the local base images.
+	@test -f services/$(IMAGE_SERVICE)/pyproject.toml || { echo "IMAGE_SERVICE=$(IMAGE_SERVICE): no services/$(IMAGE_SERVICE)/pyproject.toml" >&2; exit 2; }
 	@set -a && source .cache/container/images.env && set +a && \
 	$(CONTAINER_ENV) podman build --pull=never --network=host --format=docker \
+	  --build-arg SERVICE=$(IMAGE_SERVICE) \
 	  --build-arg BASE_IMAGE="$$BASE_IMAGE" --build-arg UV_IMAGE="$$UV_IMAGE" \
-	  --build-arg VERSION="$$(sed -n 's/^version = "\(.*\)"/\1/p' services/depot/pyproject.toml)" \
+	  --build-arg VERSION="$$(sed -n 's/^version = "\(.*\)"/\1/p' services/$(IMAGE_SERVICE)/pyproject.toml)" \
 	  --build-arg REVISION="$$(git rev-parse HEAD)" \
 	  $$( [ -f /etc/ssl/certs/ca-certificates.crt ] && echo --secret id=ca-bundle,src=/etc/ssl/certs/ca-certificates.crt ) \
-	  -f services/depot/Dockerfile --ignorefile services/depot/Dockerfile.dockerignore \
-	  -t localhost/depot:dev .
+	  -f services/Dockerfile --ignorefile services/Dockerfile.dockerignore \
+	  -t localhost/$(IMAGE_SERVICE):dev .

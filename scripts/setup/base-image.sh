@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local stand-ins for the two images services/depot/Dockerfile builds FROM, because no
+# Local stand-ins for the two images services/Dockerfile builds FROM, because no
 # image registry is reachable from the test machines:
 #
 #   BASE_IMAGE  gcr.io/distroless/python3-debian13:nonroot in production (ADR 0052). Here:

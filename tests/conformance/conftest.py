@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.toy import build_toy
-from tests.container.conftest import base_images, depot_image, podman
+from tests.container.conftest import base_images, depot_image, podman, verifier_image
 from tests.container.podman import Podman
 from tests.support.tools import ROOT, require_tool
 from tools.conformance.contract import load_contract
@@ -18,9 +18,10 @@ from tools.conformance.findings import Finding
 from tools.conformance.run import conform
 
 # Fixtures of tests/container, used here under the same names.
-__all__ = ["base_images", "depot_image", "podman"]
+__all__ = ["base_images", "depot_image", "podman", "verifier_image"]
 
 DEPOT_CONTRACT = ROOT / "services" / "depot" / "conformance.yaml"
+VERIFIER_CONTRACT = ROOT / "services" / "verifier" / "conformance.yaml"
 TOY_CONTRACT = Path(__file__).parent / "broken" / "conformance.yaml"
 Conform = Callable[[str, Path], list[Finding]]
 

@@ -18,9 +18,11 @@ from tests.container.podman import CONFIG_DIR, Podman, read_images_env
 from tests.support.moto import MotoServer
 from tests.support.tools import ROOT, prerequisite_missing, require_tool
 
-DEPOT_DIR = ROOT / "services" / "depot"
-# The build context is the repository root: depot's image holds the shared runtime
-# (libs/service-runtime) too. The Dockerfile and its allow-list sit in DEPOT_DIR.
+# One Dockerfile for every service (`--build-arg SERVICE=<name>`), its allow-list next
+# to it. The build context is the repository root: each image holds the shared runtime
+# (libs/service-runtime) too.
+DOCKERFILE = ROOT / "services" / "Dockerfile"
+DOCKERIGNORE = ROOT / "services" / "Dockerfile.dockerignore"
 BUILD_CONTEXT = ROOT
 IMAGE_REF = "localhost/depot:test"
 # An image built elsewhere, from the real base (CI's image job loads it into podman and
@@ -64,8 +66,8 @@ def base_images(podman: Podman) -> dict[str, str]:
     return images
 
 
-def _package_version() -> str:
-    with (DEPOT_DIR / "pyproject.toml").open("rb") as handle:
+def _package_version(service: str = "depot") -> str:
+    with (ROOT / "services" / service / "pyproject.toml").open("rb") as handle:
         return str(tomllib.load(handle)["project"]["version"])
 
 
@@ -96,7 +98,7 @@ def _ca_bundle() -> Path | None:
     return None
 
 
-def drop_stale_runtime_layers(podman: Podman, image: BuiltImage) -> None:
+def drop_stale_runtime_layers(podman: Podman, image: BuiltImage, service: str = "depot") -> None:
     """Remove cached runtime-stage layers built with other build arguments.
 
     podman 4.3 (buildah 1.28) keys a cached LABEL/ENV layer on the instruction's text,
@@ -112,7 +114,7 @@ def drop_stale_runtime_layers(podman: Podman, image: BuiltImage) -> None:
     }
     listed = podman(
         *("images", "--all", "--noheading", "--no-trunc", "--format={{.ID}}"),
-        "--filter=label=org.opencontainers.image.title=depot",
+        f"--filter=label=org.opencontainers.image.title={service}",
     ).stdout.split()
     stale = [
         image_id
@@ -148,13 +150,26 @@ def depot_image(podman: Podman, request: pytest.FixtureRequest) -> BuiltImage:
     if shipped:
         return shipped_image(podman, shipped)
     base_images: dict[str, str] = request.getfixturevalue("base_images")
-    image = BuiltImage(IMAGE_REF, _package_version(), _revision(), base_images["BASE_IMAGE"])
-    drop_stale_runtime_layers(podman, image)
-    podman("build", *build_args(base_images, image.ref), str(BUILD_CONTEXT), timeout=900)
+    return build_service_image(podman, base_images, "depot", IMAGE_REF)
+
+
+@pytest.fixture(scope="session")
+def verifier_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
+    """The event-driven worker's image, from the same Dockerfile as depot's."""
+    return build_service_image(podman, base_images, "verifier", "localhost/verifier:test")
+
+
+def build_service_image(
+    podman: Podman, base_images: dict[str, str], service: str, ref: str
+) -> BuiltImage:
+    """Build one service's image from the shipped Dockerfile and the local stand-in bases."""
+    image = BuiltImage(ref, _package_version(service), _revision(), base_images["BASE_IMAGE"])
+    drop_stale_runtime_layers(podman, image, service)
+    podman("build", *build_args(base_images, ref, service), str(BUILD_CONTEXT), timeout=900)
     return image
 
 
-def build_args(base_images: dict[str, str], ref: str) -> list[str]:
+def build_args(base_images: dict[str, str], ref: str, service: str = "depot") -> list[str]:
     """`podman build` options for the shipped Dockerfile from the local stand-in bases."""
     args = [
         "--pull=never",
@@ -165,12 +180,13 @@ def build_args(base_images: dict[str, str], ref: str) -> list[str]:
         "--format=docker",
         f"--build-arg=BASE_IMAGE={base_images['BASE_IMAGE']}",
         f"--build-arg=UV_IMAGE={base_images['UV_IMAGE']}",
-        f"--build-arg=VERSION={_package_version()}",
+        f"--build-arg=SERVICE={service}",
+        f"--build-arg=VERSION={_package_version(service)}",
         f"--build-arg=REVISION={_revision()}",
         f"--tag={ref}",
-        f"--file={DEPOT_DIR / 'Dockerfile'}",
+        f"--file={DOCKERFILE}",
         # BuildKit finds <Dockerfile>.dockerignore by itself; podman 4 is told.
-        f"--ignorefile={DEPOT_DIR / 'Dockerfile.dockerignore'}",
+        f"--ignorefile={DOCKERIGNORE}",
     ]
     ca_bundle = _ca_bundle()
     if ca_bundle:

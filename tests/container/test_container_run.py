@@ -43,7 +43,7 @@ def writable(path):
 print(json.dumps({
     "uid": os.getuid(), "gid": os.getgid(),
     "cap_eff": status("CapEff"), "no_new_privs": status("NoNewPrivs"),
-    "pid1": open("/proc/1/cmdline").read().split("\\0")[:3],
+    "pid1": open("/proc/1/cmdline").read().rstrip("\\0").split("\\0"),
     "pid1_cwd": os.readlink("/proc/1/cwd"),
     "pid1_env": [v for v in open("/proc/1/environ").read().split("\\0") if v.startswith("PYTHON")],
     "root_writable": writable("/"), "opt_writable": writable("/opt/venv"),
@@ -73,7 +73,8 @@ def test_runs_hardened(podman: Podman, depot: DepotContainer) -> None:
     assert int(facts["cap_eff"], 16) == 0
     assert facts["no_new_privs"] == "1"
     # The interpreter itself is PID 1: no shell in between to swallow SIGTERM.
-    assert facts["pid1"] == ["python", "-m", "depot"]
+    # The console script's shebang is the venv's python, so the kernel starts it directly.
+    assert facts["pid1"] == ["/opt/venv/bin/python", "/opt/venv/bin/service"]
     # The server runs in a directory its user can read, with no directory on sys.path.
     assert facts["pid1_cwd"] == "/"
     assert "PYTHONSAFEPATH=1" in facts["pid1_env"]

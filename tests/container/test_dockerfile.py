@@ -4,6 +4,7 @@ checkov. Each check is also shown a broken Dockerfile it must reject."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +14,34 @@ import pytest
 from tests.container.dockerfile_rules import violations
 from tests.support.tools import ROOT, require_tool
 
-DOCKERFILE = ROOT / "services" / "depot" / "Dockerfile"
-# Next to the Dockerfile: the build context is the repository root (ADR 0090).
-DOCKERIGNORE = ROOT / "services" / "depot" / "Dockerfile.dockerignore"
+# One Dockerfile for every service; its allow-list next to it: the build context is the
+# repository root (ADR 0090).
+DOCKERFILE = ROOT / "services" / "Dockerfile"
+DOCKERIGNORE = ROOT / "services" / "Dockerfile.dockerignore"
 REAL = DOCKERFILE.read_text()
 DIGEST = "@sha256:" + "0" * 64
 
 
 def test_real_dockerfile_keeps_every_rule() -> None:
     assert violations(REAL) == []
+
+
+def test_one_dockerfile_serves_every_service() -> None:
+    """No copy per service: no service folder holds a Dockerfile, and no instruction of
+    the shared one names a service (the build argument SERVICE picks it)."""
+    assert sorted(ROOT.glob("services/*/Dockerfile*")) == []
+    services = [p.parent.name for p in ROOT.glob("services/*/pyproject.toml")]
+    assert {"depot", "verifier"} <= set(services)
+    # The platform's own name (the source URL, the description) is not a service's.
+    instructions = [
+        re.sub(r"depot[- ]platform", "", line)
+        for line in REAL.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    for service in services:
+        named = [line for line in instructions if re.search(rf"\b{service}\b", line)]
+        assert named == [], f"the shared Dockerfile names {service}: {named}"
+    assert re.search(r"^ARG SERVICE$", REAL, re.M), "SERVICE must have no default"
 
 
 @dataclass(frozen=True)
@@ -35,9 +55,9 @@ class Breakage:
 
 
 BASE_DEFAULT = "python3-debian13:nonroot@sha256:"
-ENTRYPOINT = 'ENTRYPOINT ["python", "-m", "depot"]'
+ENTRYPOINT = 'ENTRYPOINT ["/opt/venv/bin/service"]'
 USER = "USER 10001:10001"
-LOCK_COPY = "COPY services/depot/pyproject.toml services/depot/uv.lock ./"
+LOCK_COPY = "COPY services/${SERVICE}/pyproject.toml services/${SERVICE}/uv.lock ./"
 BREAKAGES = [
     Breakage("floating base", BASE_DEFAULT, "python3-debian13:nonroot#", "digest"),
     Breakage("latest tag", BASE_DEFAULT, "python3-debian13:latest@sha256:", "latest"),
@@ -50,8 +70,8 @@ BREAKAGES = [
     Breakage("named user", USER, "USER nonroot", "numeric"),
     Breakage("root user", USER, "USER 0:0", "numeric"),
     Breakage("no user", USER, "", "USER"),
-    Breakage("shell-form entrypoint", ENTRYPOINT, "ENTRYPOINT python -m depot", "exec form"),
-    Breakage("shell entrypoint", ENTRYPOINT, 'ENTRYPOINT ["sh", "-c", "python -m depot"]', "shell"),
+    Breakage("shell-form entrypoint", ENTRYPOINT, "ENTRYPOINT /opt/venv/bin/service", "exec form"),
+    Breakage("shell entrypoint", ENTRYPOINT, 'ENTRYPOINT ["sh", "-c", "service"]', "shell"),
     Breakage("no stop signal", "STOPSIGNAL SIGTERM", "", "STOPSIGNAL"),
     Breakage(
         "install at runtime",
@@ -88,8 +108,8 @@ def test_broken_dockerfile_is_rejected(breakage: Breakage) -> None:
 
 
 def test_dockerignore_is_an_allow_list() -> None:
-    """Only depot's lock, project file and source, and the shared runtime's project file
-    and source, reach the build context."""
+    """Only the services' locks, project files and sources, and the shared runtime's
+    project file and source, reach the build context."""
     lines = [
         line.strip()
         for line in DOCKERIGNORE.read_text().splitlines()
@@ -98,9 +118,9 @@ def test_dockerignore_is_an_allow_list() -> None:
     assert lines[0] == "*"
     allowed = {line[1:] for line in lines if line.startswith("!")}
     assert allowed == {
-        "services/depot/pyproject.toml",
-        "services/depot/uv.lock",
-        "services/depot/src/",
+        "services/*/pyproject.toml",
+        "services/*/uv.lock",
+        "services/*/src/",
         "libs/service-runtime/pyproject.toml",
         "libs/service-runtime/src/",
     }

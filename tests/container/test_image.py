@@ -31,16 +31,27 @@ print(json.dumps({
     "python": sys.version.split()[0],
     "depot_version": importlib.metadata.version("depot"),
     "depot_location": os.path.dirname(depot.__file__),
+    "entry_point": os.readlink("/opt/venv/bin/service"),
+    "entry_shebang": open("/opt/venv/bin/service", "rb").readline().decode().strip(),
 }))
 """
+
+
+def labels_title(config: dict[str, object]) -> object:
+    labels = config["Labels"]
+    assert isinstance(labels, dict)
+    return labels["org.opencontainers.image.title"]
 
 
 def test_image_config(podman: Podman, depot_image: BuiltImage) -> None:
     inspected = podman.inspect_image(depot_image.ref)
     config = inspected["Config"]
     assert config["User"] == "10001:10001"
-    assert config["Entrypoint"] == ["python", "-m", "depot"]
-    assert config["Cmd"] == ["serve"]
+    # The one Dockerfile's entry point: the service's console script (depot's serves
+    # without arguments), linked as /opt/venv/bin/service by the build.
+    assert config["Entrypoint"] == ["/opt/venv/bin/service"]
+    assert not config.get("Cmd")
+    assert labels_title(config) == "depot"
     assert config["StopSignal"] == "SIGTERM"
     assert "8080/tcp" in config["ExposedPorts"]
     assert inspected["Healthcheck"]["Test"][:2] == ["CMD", "python"]  # exec form: no shell
@@ -50,8 +61,9 @@ def test_image_config(podman: Podman, depot_image: BuiltImage) -> None:
     assert labels["org.opencontainers.image.revision"] == depot_image.revision
     assert labels["org.opencontainers.image.base.name"] == depot_image.base_image
     env = dict(item.split("=", 1) for item in config["Env"])
-    assert env["DEPOT_VERSION"] == depot_image.version
-    assert env["DEPOT_REVISION"] == depot_image.revision
+    assert env["SERVICE"] == "depot"
+    assert env["SERVICE_VERSION"] == depot_image.version
+    assert env["SERVICE_REVISION"] == depot_image.revision
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     # Not the base's /home/nonroot (0700, uid 65532): readable by the image's user.
     assert config["WorkingDir"] == "/"
@@ -75,6 +87,9 @@ def test_runtime_holds_only_the_interpreter_and_the_service(
     # Installed from the lock as a regular package, not an editable link to /src.
     assert probe["depot_version"] == depot_image.version
     assert probe["depot_location"].startswith(f"/opt/venv/lib/python{PYTHON}/site-packages/")
+    # The entry point is depot's console script, run by the venv's (the base's) python.
+    assert probe["entry_point"] == "depot"
+    assert probe["entry_shebang"] == "#!/opt/venv/bin/python"
     assert probe["cwd"] == "/"
     assert probe["cwd_readable"] is True, "the user must be able to read its working directory"
     assert probe["safe_path"] is True

@@ -235,7 +235,7 @@ def test_image_job_checks_base_images_before_building() -> None:
     build = step_index(image, lambda s: "build-push-action" in str(s.get("uses", "")))
     assert 0 <= check < build
     dockerfile_args = re.findall(
-        r"^ARG (\w+_IMAGE)=(\S+)$", (ROOT / "services/depot/Dockerfile").read_text(), re.M
+        r"^ARG (\w+_IMAGE)=(\S+)$", (ROOT / "services/Dockerfile").read_text(), re.M
     )
     images = yaml.safe_load((ROOT / "docs/pins/images.yaml").read_text())["images"]
     for name, ref in dockerfile_args:

@@ -122,7 +122,7 @@ def test_the_values_land_where_github_and_aws_read_them(configured: Path) -> Non
     terraform = (configured / ".github/workflows/terraform.yml").read_text()
     assert '{ root: prod, account: "900000000004", mode: apply }' in terraform
     release = (configured / ".github/workflows/release.yml").read_text()
-    assert "900000000001.dkr.ecr.us-east-2.amazonaws.com/depot" in release
+    assert "900000000001.dkr.ecr.us-east-2.amazonaws.com/${{ matrix.service }}" in release
     for tfvars in (configured / "infra/live").rglob("*.tfvars"):
         text = tfvars.read_text()
         if "github_repository" in text:

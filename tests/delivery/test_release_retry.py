@@ -107,11 +107,17 @@ def test_the_release_checks_before_it_builds_and_skips_everything_when_done() ->
     push = names.index("push")
     assert existing < push
     assert "release-state.sh" in steps[existing]["run"]
-    for step in steps[existing + 1 :]:
+    # Everything between the check and the hand-off of the digest is skipped when done;
+    # the hand-off (the digest, to this service's deploy-dev leg) runs either way, with
+    # the digest pushed now or found pushed and signed.
+    handoff = names.index("record the released digest")
+    for step in steps[existing + 1 : handoff]:
         assert step.get("if") == "steps.existing.outputs.state == 'new'", step
-    assert image["outputs"]["digest"] == (
+    assert [s.get("if") for s in steps[handoff:]] == [None, None]
+    assert steps[handoff]["env"]["DIGEST"] == (
         "${{ steps.push.outputs.digest || steps.existing.outputs.digest }}"
     )
+    assert steps[handoff + 1]["with"]["name"] == "digest-${{ matrix.service }}"
     # The tools the check uses are set up before it.
     before = " ".join(str(s.get("uses", "")) for s in steps[:existing])
     assert "configure-aws-credentials" in before and "amazon-ecr-login" in before

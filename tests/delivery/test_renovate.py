@@ -136,7 +136,7 @@ def test_uv_is_tracked_everywhere_it_is_pinned() -> None:
             places.add(rel)
     assert places and places <= uv, f"uv pins Renovate does not see: {sorted(places - uv)}"
     # The Dockerfile's uv image is the dockerfile manager's (ARG defaults are expanded).
-    dockerfile = (ROOT / "services/depot/Dockerfile").read_text()
+    dockerfile = (ROOT / "services/Dockerfile").read_text()
     assert re.search(r"^ARG UV_IMAGE=ghcr\.io/astral-sh/uv:[0-9.]+@sha256:", dockerfile, re.M)
     group = next(r for r in CONFIG["packageRules"] if r.get("groupName") == "uv")
     assert set(group["matchPackageNames"]) == {"uv", "ghcr.io/astral-sh/uv"}

@@ -176,6 +176,22 @@ def test_release_pushes_multi_arch_signed_with_oidc_and_opens_a_dev_pr() -> None
     assert "cosign attest" in text
     assert "create-github-app-token" in text
     assert "tools.delivery bump --service" in text and "--env dev" in text
+    # Each service's leg hands its own digest to its deploy-dev leg (a matrix job has one
+    # set of outputs, which the last leg would overwrite).
+    record = next(s for s in image["steps"] if s.get("name") == "record the released digest")
+    assert record["env"]["DIGEST"] == (
+        "${{ steps.push.outputs.digest || steps.existing.outputs.digest }}"
+    )
+    uploads = [s for s in image["steps"] if "upload-artifact" in str(s.get("uses"))]
+    assert {s["with"]["name"] for s in uploads} == {
+        "sbom-${{ matrix.service }}",
+        "digest-${{ matrix.service }}",
+    }, "artifact names are unique per run: one per matrix leg"
+    deploy = release["jobs"]["deploy-dev"]
+    download = next(s for s in deploy["steps"] if "download-artifact" in str(s.get("uses")))
+    assert download["with"]["name"] == "digest-${{ matrix.service }}"
+    assert 'DIGEST="$(cat "released/$SERVICE.digest")"' in text
+    assert "needs.image.outputs" not in text
 
 
 def test_terraform_applies_only_behind_environments() -> None:

@@ -39,6 +39,8 @@ class Contract:
     resources: tuple[AwsCall, ...]
     missing: tuple[str, ...]
     invalid: dict[str, str]
+    # server: the HTTP SLO series are required; worker: no ingress, only the runtime's.
+    workload: str = "server"
 
 
 def load_contract(path: Path) -> Contract:
@@ -72,6 +74,7 @@ def load_contract(path: Path) -> Contract:
         resources=tuple(AwsCall(**call) for call in aws.get("resources", [])),
         missing=tuple(configuration["missing"]),
         invalid=dict(configuration.get("invalid", {})),
+        workload=data.get("workload", "server"),
     )
     _check_references(contract)
     return contract

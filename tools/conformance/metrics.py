@@ -48,6 +48,15 @@ def slo_exprs(manifests: list[dict[str, Any]], service: str) -> list[str]:
     return [str(r["expr"]) for g in groups for r in g["rules"]]
 
 
+def worker_requirements(service: str) -> dict[str, Requirement]:
+    """A worker serves no requests, so no SLO series; what it must still expose is the
+    shared runtime's build identity and drain state (libs/service-runtime, metrics.py)."""
+    return {
+        f"{service}_build_info": Requirement(labels={"version", "revision"}),
+        f"{service}_draining": Requirement(),
+    }
+
+
 def requirements(exprs: list[str]) -> dict[str, Requirement]:
     platform = _platform_labels()
     needed: dict[str, Requirement] = {}

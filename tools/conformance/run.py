@@ -59,7 +59,11 @@ def service_env(contract: Contract, run: chart.ChartRun, moto: MotoServer) -> di
 def conform(podman: Podman, helm: str, image: str, contract: Contract) -> list[Finding]:
     manifests = chart.render(helm, contract.service, contract.port, contract.values)
     run = chart.chart_run(manifests)
-    needed = metrics.requirements(metrics.slo_exprs(manifests, contract.service))
+    needed = (
+        metrics.worker_requirements(contract.service)
+        if contract.workload == "worker"
+        else metrics.requirements(metrics.slo_exprs(manifests, contract.service))
+    )
     findings = [check_user(podman.inspect_image(image), run)]
     with tempfile.TemporaryDirectory(prefix="conformance-") as workdir:
         moto = start_moto(Path(workdir))

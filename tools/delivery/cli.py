@@ -6,6 +6,7 @@ Every command edits or reads files only; opening the pull request is the caller'
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,12 @@ from tools.delivery.layout import (
     check_promotion_step,
     next_environment,
 )
-from tools.delivery.versions import VersionError, check_release_tag, release_tag
+from tools.delivery.versions import (
+    VersionError,
+    check_release_tag,
+    release_tag,
+    services_released_by,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -128,3 +134,17 @@ def check_release(
     except (VersionError, ImageRefError) as error:
         raise _fail(error) from error
     typer.echo(f"release {tag} matches services/{service}/pyproject.toml")
+
+
+@app.command("release-services")
+def release_services(
+    tag: Annotated[str, typer.Option("--tag", help="the pushed git tag, e.g. v1.2.3")],
+    root: RootOption = REPO_ROOT,
+) -> None:
+    """Print, as a JSON list, every service whose version the tag is (check-release holds
+    for each): the release workflow's matrix. None is an error."""
+    try:
+        services = services_released_by(root, tag)
+    except (VersionError, ImageRefError) as error:
+        raise _fail(error) from error
+    typer.echo(json.dumps(services, separators=(",", ":")))

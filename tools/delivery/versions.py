@@ -44,3 +44,20 @@ def check_release_tag(root: Path, service: str, tag: str) -> None:
             "commit, or tag that commit "
             f"{expected}"
         )
+
+
+def services_released_by(root: Path, tag: str) -> list[str]:
+    """Every service whose release tag `tag` is (a folder under services/ with a
+    pyproject.toml); a tag no service's version equals is an error naming the versions."""
+    validate_tag(tag, "--tag")
+    services = sorted(p.parent.name for p in (root / "services").glob("*/pyproject.toml"))
+    released = [service for service in services if release_tag(root, service) == tag]
+    if not released:
+        versions = ", ".join(f"{s} {release_tag(root, s)}" for s in services) or "no services"
+        raise VersionError(
+            f"tag {tag} is no service's version ({versions}); bump [project] version in "
+            "services/<name>/pyproject.toml in the commit the tag names"
+        )
+    for service in released:
+        check_release_tag(root, service, tag)
+    return released

@@ -27,7 +27,10 @@ class ExampleSettings(ServiceSettings, AwsClientSettings):
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PORT", "EXAMPLE_PORT", "EXAMPLE_QUEUE_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"):
+    for name in (
+        *("PORT", "EXAMPLE_PORT", "EXAMPLE_QUEUE_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"),
+        *("SERVICE_VERSION", "SERVICE_REVISION", "EXAMPLE_VERSION", "EXAMPLE_REVISION"),
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -70,6 +73,21 @@ def test_port_falls_back_to_the_platform_port_variable(monkeypatch: pytest.Monke
     monkeypatch.setenv("EXAMPLE_PORT", "0")
     with pytest.raises(ConfigurationError, match="EXAMPLE_PORT or PORT"):
         load_settings(ExampleSettings)
+
+
+def test_build_identity_falls_back_to_the_image_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one image of every service (services/Dockerfile) sets SERVICE_VERSION and
+    SERVICE_REVISION; the service's own prefixed variables still win."""
+    monkeypatch.setenv("EXAMPLE_QUEUE_NAME", "jobs")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("SERVICE_VERSION", "1.2.3")
+    monkeypatch.setenv("SERVICE_REVISION", "abc123")
+    settings = load_settings(ExampleSettings)
+    assert (settings.version, settings.revision) == ("1.2.3", "abc123")
+    monkeypatch.setenv("EXAMPLE_REVISION", "def456")
+    assert load_settings(ExampleSettings).revision == "def456"
 
 
 def test_env_names_follow_the_prefix_aliases_and_fallbacks() -> None:

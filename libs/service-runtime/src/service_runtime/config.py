@@ -38,8 +38,13 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
     # The distribution whose installed version is the default of `version`.
     DISTRIBUTION: ClassVar[str] = "service-runtime"
-    # Unprefixed variables read when the prefixed one is unset (platforms set PORT).
-    ENV_FALLBACKS: ClassVar[Mapping[str, str]] = {"port": "PORT"}
+    # Unprefixed variables read when the prefixed one is unset: platforms set PORT, and
+    # the platform's one image (services/Dockerfile) sets SERVICE_VERSION/REVISION.
+    ENV_FALLBACKS: ClassVar[Mapping[str, str]] = {
+        "port": "PORT",
+        "version": "SERVICE_VERSION",
+        "revision": "SERVICE_REVISION",
+    }
 
     # Listening and logging.
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
