@@ -8,7 +8,9 @@ that enumerates services, one line or one list item per list:
 - `services = [...]` in every infra/live/<root>/terraform.tfvars (its bucket, table,
   secret, key and IRSA role per environment; its image repository in shared);
 - the namespace destinations of the `platform` and `services` AppProjects
-  (gitops/argocd/projects.yaml), edited with ruamel.yaml so comments and layout stay.
+  (gitops/argocd/projects.yaml), edited with ruamel.yaml so comments and layout stay;
+- the image job's matrix in .github/workflows/ci.yml (one image per service, built from
+  the one services/Dockerfile with --build-arg SERVICE=<name>).
 
 copier updates a project only from a template in a git repository with a version. The
 template lives in this repository's templates/service, so its versions are this
@@ -41,6 +43,8 @@ TEMPLATE_REPOSITORY = Path(".cache/service-template")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$")
 SERVICES_LINE = re.compile(r"^(?P<head>services\s*=\s*)\[(?P<items>[^\]\n]*)\](?P<tail>.*)$", re.M)
 PROJECTS = Path("gitops/argocd/projects.yaml")
+CI_WORKFLOW = Path(".github/workflows/ci.yml")
+IMAGE_JOB = "image"
 PROJECTS_WITH_TENANTS = ("platform", "services")
 IN_CLUSTER = "https://kubernetes.default.svc"
 
@@ -201,8 +205,32 @@ def _append_keeping_comments(items: Any, entry: dict[str, str]) -> None:
     items.append(new)
 
 
+def add_to_image_matrix(path: Path, name: str) -> None:
+    """The image job's matrix (`service: [depot, ...]`, one flow-style line). A round trip
+    of the whole workflow would re-indent it, so ruamel.yaml finds the line and checks the
+    result, and only that line is rewritten."""
+    text = path.read_text()
+    workflow = YAML().load(text)
+    matrix = workflow["jobs"][IMAGE_JOB]["strategy"]["matrix"]
+    services = list(matrix["service"])
+    line_number = matrix.lc.key("service")[0]
+    lines = text.splitlines(keepends=True)
+    indent = lines[line_number][: len(lines[line_number]) - len(lines[line_number].lstrip())]
+    expected = f"{indent}service: [{', '.join(services)}]\n"
+    if lines[line_number] != expected:
+        raise TemplateRequestError(
+            f"{path}: the matrix line is not `service: [{', '.join(services)}]`; add {name} by hand"
+        )
+    lines[line_number] = f"{indent}service: [{', '.join([*services, name])}]\n"
+    edited = "".join(lines)
+    check = YAML(typ="safe").load(edited)
+    if check["jobs"][IMAGE_JOB]["strategy"]["matrix"]["service"] != [*services, name]:
+        raise TemplateRequestError(f"{path}: the edited matrix does not read back as expected")
+    path.write_text(edited)
+
+
 def enumerations(root: Path) -> list[Path]:
-    return [*tfvars_files(root), root / PROJECTS]
+    return [*tfvars_files(root), root / PROJECTS, root / CI_WORKFLOW]
 
 
 # ---- the template's own repository --------------------------------------------------------
@@ -269,6 +297,7 @@ def new_service(root: Path, name: str, team: str | None = None) -> list[Path]:
     for path in tfvars_files(root):
         add_to_tfvars(path, name)
     add_to_projects(root / PROJECTS, name)
+    add_to_image_matrix(root / CI_WORKFLOW, name)
     lock(root, name)
     return enumerations(root)
 

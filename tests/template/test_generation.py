@@ -13,17 +13,14 @@ import pytest
 import yaml
 
 from tests.template.conftest import Generated, git, service_template
-from tools.service_template import PROJECTS, listed_services
+from tools.service_template import CI_WORKFLOW, PROJECTS, listed_services
 
 # The reference service: every file of it (or of its deployment) named after it has a
 # counterpart named after the new service. A file the generator forgets fails here.
 REFERENCE = "depot"
-# depot's own files the template deliberately does not generate, and why.
-NOT_GENERATED = {
-    # The image: one generic services/Dockerfile, built with --build-arg SERVICE=<name>.
-    "services/depot/Dockerfile",
-    "services/depot/Dockerfile.dockerignore",
-}
+# depot's own files the template deliberately does not generate (its image is built from
+# the one services/Dockerfile with --build-arg SERVICE=<name>, so it has none to skip).
+NOT_GENERATED: set[str] = set()
 
 
 def counterparts(generated: Generated) -> list[str]:
@@ -57,6 +54,11 @@ def test_every_list_of_services_names_the_new_one(generated: Generated) -> None:
         namespaces = {d["namespace"] for d in project["spec"]["destinations"]}
         if REFERENCE in namespaces:
             assert name in namespaces, project["metadata"]["name"]
+    workflow = yaml.safe_load((root / CI_WORKFLOW).read_text())
+    for job_name, job in workflow["jobs"].items():
+        listed = job.get("strategy", {}).get("matrix", {}).get("service", [])
+        if REFERENCE in listed:
+            assert name in listed, f"{CI_WORKFLOW}: job {job_name}'s matrix"
 
 
 def _yaml_all(path: Path) -> list[dict[str, Any]]:
@@ -74,6 +76,7 @@ def test_only_new_files_and_one_entry_per_list(generated: Generated) -> None:
     assert tfvars and all(c == (1, 1) for c in tfvars.values()), tfvars
     # One list item (server and namespace) in each of the two projects, nothing removed.
     assert modified.pop(str(PROJECTS)) == (4, 0)
+    assert modified.pop(str(CI_WORKFLOW)) == (1, 1)
     assert set(modified) == set(tfvars), f"existing files edited: {sorted(modified)}"
 
 
