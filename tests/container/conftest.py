@@ -66,8 +66,8 @@ def base_images(podman: Podman) -> dict[str, str]:
     return images
 
 
-def _package_version(service: str = "depot") -> str:
-    with (ROOT / "services" / service / "pyproject.toml").open("rb") as handle:
+def _package_version(service: str = "depot", root: Path = ROOT) -> str:
+    with (root / "services" / service / "pyproject.toml").open("rb") as handle:
         return str(tomllib.load(handle)["project"]["version"])
 
 
@@ -160,16 +160,20 @@ def verifier_image(podman: Podman, base_images: dict[str, str]) -> BuiltImage:
 
 
 def build_service_image(
-    podman: Podman, base_images: dict[str, str], service: str, ref: str
+    podman: Podman, base_images: dict[str, str], service: str, ref: str, root: Path = ROOT
 ) -> BuiltImage:
-    """Build one service's image from the shipped Dockerfile and the local stand-in bases."""
-    image = BuiltImage(ref, _package_version(service), _revision(), base_images["BASE_IMAGE"])
+    """Build one service's image from the shipped Dockerfile and the local stand-in bases
+    (`root`: another copy of the repository, e.g. one with a generated service)."""
+    version = _package_version(service, root)
+    image = BuiltImage(ref, version, _revision(), base_images["BASE_IMAGE"])
     drop_stale_runtime_layers(podman, image, service)
-    podman("build", *build_args(base_images, ref, service), str(BUILD_CONTEXT), timeout=900)
+    podman("build", *build_args(base_images, ref, service, root), str(root), timeout=900)
     return image
 
 
-def build_args(base_images: dict[str, str], ref: str, service: str = "depot") -> list[str]:
+def build_args(
+    base_images: dict[str, str], ref: str, service: str = "depot", root: Path = ROOT
+) -> list[str]:
     """`podman build` options for the shipped Dockerfile from the local stand-in bases."""
     args = [
         "--pull=never",
@@ -181,12 +185,12 @@ def build_args(base_images: dict[str, str], ref: str, service: str = "depot") ->
         f"--build-arg=BASE_IMAGE={base_images['BASE_IMAGE']}",
         f"--build-arg=UV_IMAGE={base_images['UV_IMAGE']}",
         f"--build-arg=SERVICE={service}",
-        f"--build-arg=VERSION={_package_version(service)}",
+        f"--build-arg=VERSION={_package_version(service, root)}",
         f"--build-arg=REVISION={_revision()}",
         f"--tag={ref}",
-        f"--file={DOCKERFILE}",
+        f"--file={root / DOCKERFILE.relative_to(ROOT)}",
         # BuildKit finds <Dockerfile>.dockerignore by itself; podman 4 is told.
-        f"--ignorefile={DOCKERIGNORE}",
+        f"--ignorefile={root / DOCKERIGNORE.relative_to(ROOT)}",
     ]
     ca_bundle = _ca_bundle()
     if ca_bundle:
