@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.tools import ROOT
 from tests.template.conftest import Generated, git, service_template
 from tools.service_template import CI_WORKFLOW, PROJECTS, listed_services
 
@@ -119,3 +120,18 @@ def test_the_generated_service_passes_its_own_lint_and_tests(generated: Generate
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "4 passed" in result.stdout, result.stdout[-2000:]
+
+
+PIN = re.compile(r'"([A-Za-z0-9_.\[\]-]+)==([^"]+)"')
+
+
+def test_the_template_pins_what_the_services_pin() -> None:
+    """Renovate updates the services' pyproject files, not the template's: a package both
+    pin must have one version, or a new service starts behind the others."""
+    template = ROOT / "templates/service/template/services/{{ name }}/pyproject.toml.jinja"
+    pinned = dict(PIN.findall(template.read_text()))
+    assert {"fastapi", "uvicorn", "pytest", "ruff", "mypy"} <= set(pinned)
+    for service in ("depot", "verifier"):
+        theirs = dict(PIN.findall((ROOT / "services" / service / "pyproject.toml").read_text()))
+        differ = {p: (v, theirs[p]) for p, v in pinned.items() if p in theirs and theirs[p] != v}
+        assert differ == {}, f"template vs {service}: {differ}"
