@@ -8,7 +8,6 @@ message in hand)."""
 from __future__ import annotations
 
 import copy
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,16 @@ import pytest
 import yaml
 
 from tests.chart import kube_schema
-from tests.chart.rendering import CHART, ENVIRONMENTS, GITOPS, PROFILES, Manifest, by_kind, one
+from tests.chart.rendering import (
+    ENVIRONMENTS,
+    GITOPS,
+    PROFILES,
+    Manifest,
+    RenderError,
+    by_kind,
+    helm_template,
+    one,
+)
 from tests.chart.test_schemas import _validate_crs
 
 SERVICE = "verifier"
@@ -40,37 +48,25 @@ def environment_values(env: str) -> dict[str, Any]:
     return values
 
 
-def render_worker(helm: str, env: str, profile: str, *extra: str) -> list[Manifest]:
+def _value_args(env: str, profile: str) -> list[str]:
+    return [arg for path in value_files(env, profile) for arg in ("-f", str(path))]
+
+
+def render_worker(helm: str, env: str, profile: str) -> list[Manifest]:
+    """The worker as Argo CD renders it, cached per combination."""
     key = (env, profile)
-    if key in _cache and not extra:
-        return _cache[key]
-    args = [arg for path in value_files(env, profile) for arg in ("-f", str(path))]
-    result = subprocess.run(
-        [helm, "template", SERVICE, str(CHART), "--namespace", SERVICE, *args, *extra],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise AssertionError(result.stderr)
-    manifests = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-    if not extra:
-        _cache[key] = manifests
-    return manifests
+    if key not in _cache:
+        _cache[key] = helm_template(helm, _value_args(env, profile), SERVICE, SERVICE)
+    return _cache[key]
 
 
 def render_error(helm: str, *extra: str) -> str:
-    args = [arg for path in value_files("dev", "cost-optimized") for arg in ("-f", str(path))]
-    result = subprocess.run(
-        [helm, "template", SERVICE, str(CHART), "--namespace", SERVICE, *args, *extra],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode != 0, "the chart rendered values it must refuse"
-    return result.stderr
+    """The chart's refusal of dev's values with `extra` overrides."""
+    try:
+        helm_template(helm, [*_value_args("dev", "cost-optimized"), *extra], SERVICE, SERVICE)
+    except RenderError as error:
+        return error.stderr
+    raise AssertionError("the chart rendered values it must refuse")
 
 
 COMBOS = [(env, profile) for env in ENVIRONMENTS for profile in PROFILES]
