@@ -59,10 +59,10 @@ def load(path: Path) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text()) or {})
 
 
-def service_values(environment: str) -> dict[str, Any]:
-    """The service's values for one environment: shared file, then environment file."""
-    shared = load(GITOPS / "services" / f"{SERVICE}.yaml")
-    env = load(GITOPS / "environments" / environment / f"{SERVICE}.yaml")
+def service_values(environment: str, service: str = SERVICE) -> dict[str, Any]:
+    """A service's values for one environment: shared file, then environment file."""
+    shared = load(GITOPS / "services" / f"{service}.yaml")
+    env = load(GITOPS / "environments" / environment / f"{service}.yaml")
     merged = {**shared, **env}
     merged["env"] = {**shared.get("env", {}), **env.get("env", {})}
     return merged
@@ -226,14 +226,6 @@ def test_planned_environment_matches_its_values(
 WORKER = "verifier"
 
 
-def worker_values(environment: str) -> dict[str, Any]:
-    shared = load(GITOPS / "services" / f"{WORKER}.yaml")
-    env = load(GITOPS / "environments" / environment / f"{WORKER}.yaml")
-    merged = {**shared, **env}
-    merged["env"] = {**shared.get("env", {}), **env.get("env", {})}
-    return merged
-
-
 def keda_role(environment: str) -> str:
     keda = load(GITOPS / "platform" / "addons" / "environments" / environment / "keda.yaml")
     return str(keda["podIdentity"]["aws"]["irsa"]["roleArn"])
@@ -250,7 +242,7 @@ def assert_worker_values_match(values: dict[str, Any], role: str, queue_path: st
 
 def test_dev_worker_values_match_the_applied_root(dev: dict[str, Any]) -> None:
     out = dev["event_services"][WORKER]
-    values = worker_values("dev")
+    values = service_values("dev", WORKER)
     assert_worker_values_match(values, out["role_arn"], urlparse(out["queue_url"]).path)
     assert out["aws_region"] == "eu-west-1"
     # The worker reads and annotates its source service's records and objects.
@@ -273,7 +265,7 @@ def test_planned_worker_matches_its_values(
     queues = planned_names(plan, "aws_sqs_queue", "name")
     name = f"{WORKER}-{environment}"
     assert name in roles and name in queues and f"{name}-dlq" in queues
-    values = worker_values(environment)
+    values = service_values(environment, WORKER)
     assert_worker_values_match(values, f"arn:aws:iam::{account}:role/{name}", f"/{account}/{name}")
     assert values["env"]["VERIFIER_TABLE_NAME"] == next(
         iter(planned_names(plan, "aws_dynamodb_table", "name", OWN_DATA))
