@@ -44,6 +44,7 @@ APPLICATIONS=(
   platform-image-policy
   platform-observability
   root
+  verifier-dev
 )
 # Those whose health needs nothing from AWS (no IRSA, EC2, S3, Secrets Manager,
 # CloudWatch, ALB): they must also be Healthy here.

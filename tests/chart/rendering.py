@@ -75,10 +75,12 @@ class RenderError(Exception):
         self.stderr = stderr
 
 
-def helm_template(helm: str, args: list[str], release: str = SERVICE) -> list[Manifest]:
+def helm_template(
+    helm: str, args: list[str], release: str = SERVICE, namespace: str = NAMESPACE
+) -> list[Manifest]:
     """`helm template` with the given value arguments; raises RenderError on failure."""
     result = subprocess.run(
-        [helm, "template", release, str(CHART), "--namespace", NAMESPACE, *args],
+        [helm, "template", release, str(CHART), "--namespace", namespace, *args],
         capture_output=True,
         text=True,
         timeout=60,

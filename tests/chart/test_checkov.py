@@ -19,7 +19,7 @@ from tests.support.tools import ROOT, require_tool
 
 pytestmark = pytest.mark.slow
 
-DOCKERFILE = ROOT / "services" / "depot" / "Dockerfile"
+DOCKERFILE = ROOT / "services" / "Dockerfile"
 NAMESPACES = ROOT / "gitops" / "platform" / "namespaces"
 
 

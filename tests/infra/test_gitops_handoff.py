@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -58,10 +59,10 @@ def load(path: Path) -> dict[str, Any]:
     return dict(yaml.safe_load(path.read_text()) or {})
 
 
-def service_values(environment: str) -> dict[str, Any]:
-    """The service's values for one environment: shared file, then environment file."""
-    shared = load(GITOPS / "services" / f"{SERVICE}.yaml")
-    env = load(GITOPS / "environments" / environment / f"{SERVICE}.yaml")
+def service_values(environment: str, service: str = SERVICE) -> dict[str, Any]:
+    """A service's values for one environment: shared file, then environment file."""
+    shared = load(GITOPS / "services" / f"{service}.yaml")
+    env = load(GITOPS / "environments" / environment / f"{service}.yaml")
     merged = {**shared, **env}
     merged["env"] = {**shared.get("env", {}), **env.get("env", {})}
     return merged
@@ -218,3 +219,57 @@ def test_planned_environment_matches_its_values(
     for component, arn in addon_roles(environment).items():
         assert arn == f"arn:aws:iam::{account}:role/{SERVICE}-{environment}-{component}", component
         assert f"{SERVICE}-{environment}-{component}" in roles, component
+
+
+# --- The event-driven worker (ADR 0028, 0097): its role and queue, and KEDA's role.
+
+WORKER = "verifier"
+
+
+def keda_role(environment: str) -> str:
+    keda = load(GITOPS / "platform" / "addons" / "environments" / environment / "keda.yaml")
+    return str(keda["podIdentity"]["aws"]["irsa"]["roleArn"])
+
+
+def assert_worker_values_match(values: dict[str, Any], role: str, queue_path: str) -> None:
+    assert values["serviceAccount"]["roleArn"] == role
+    queue_url = values["env"]["VERIFIER_QUEUE_URL"]
+    # The emulator answers with its own host; the account and queue name are the hand-off.
+    assert urlparse(queue_url).path == queue_path
+    assert values["autoscaling"]["sqsQueue"]["queueURL"] == queue_url
+    assert values["autoscaling"]["sqsQueue"]["awsRegion"] == "eu-west-1"
+
+
+def test_dev_worker_values_match_the_applied_root(dev: dict[str, Any]) -> None:
+    out = dev["event_services"][WORKER]
+    values = service_values("dev", WORKER)
+    assert_worker_values_match(values, out["role_arn"], urlparse(out["queue_url"]).path)
+    assert out["aws_region"] == "eu-west-1"
+    # The worker reads and annotates its source service's records and objects.
+    source = dev["gitops_values"][SERVICE]["env"]
+    assert values["env"]["VERIFIER_TABLE_NAME"] == source["DEPOT_TABLE_NAME"]
+    assert values["env"]["VERIFIER_BUCKET_NAME"] == source["DEPOT_BUCKET_NAME"]
+    assert keda_role("dev") == dev["keda_operator_role_arn"]
+
+
+@pytest.mark.parametrize("environment", ["staging", "prod"])
+def test_planned_worker_matches_its_values(
+    environment: str, staging_plan: RootRun, prod_plan: RootRun
+) -> None:
+    # Both plans as fixtures (not looked up by name), so a selection of this test alone
+    # starts them (tests/infra/conftest.py, runs_needed).
+    run = {"staging": staging_plan, "prod": prod_plan}[environment].require(step="plan")
+    plan = run.snapshot["plan"]
+    account = account_of(environment)
+    roles = planned_names(plan, "aws_iam_role", "name")
+    queues = planned_names(plan, "aws_sqs_queue", "name")
+    name = f"{WORKER}-{environment}"
+    assert name in roles and name in queues and f"{name}-dlq" in queues
+    values = service_values(environment, WORKER)
+    assert_worker_values_match(values, f"arn:aws:iam::{account}:role/{name}", f"/{account}/{name}")
+    assert values["env"]["VERIFIER_TABLE_NAME"] == next(
+        iter(planned_names(plan, "aws_dynamodb_table", "name", OWN_DATA))
+    )
+    keda = f"{SERVICE}-{environment}-keda-operator"
+    assert keda in roles
+    assert keda_role(environment) == f"arn:aws:iam::{account}:role/{keda}"

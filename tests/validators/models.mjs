@@ -71,6 +71,21 @@ export const EXTRA_CHECKS = {
       "minReplicaCount", "maxReplicaCount", "advanced", "triggers", "fallback"],
     (spec) => eachItem(spec.triggers, ["type", "name", "metadata", "authenticationRef", "metricType", "useCachedMetrics"], "/spec/triggers"),
   ),
+  // Fields of TriggerAuthenticationSpec and AuthPodIdentity in KEDA v2.17.2
+  // (apis/keda/v1alpha1/triggerauthentication_types.go; the keda chart's appVersion).
+  TriggerAuthentication: strict(
+    ["podIdentity", "secretTargetRef", "configMapTargetRef", "env", "hashiCorpVault", "azureKeyVault",
+      "gcpSecretManager", "awsSecretManager", "boundServiceAccountToken"],
+    (spec) => [
+      ...unknownKeys(spec.podIdentity,
+        ["provider", "identityId", "identityTenantId", "identityAuthorityHost", "roleArn", "identityOwner"],
+        "/spec/podIdentity"),
+      ...(spec.podIdentity && !["azure-workload", "gcp", "aws", "aws-eks", "none"].includes(spec.podIdentity.provider)
+        ? [`/spec/podIdentity/provider ${spec.podIdentity.provider} is not a provider of KEDA 2.17`] : []),
+      ...(spec.podIdentity?.identityOwner !== undefined && !["keda", "workload"].includes(spec.podIdentity.identityOwner)
+        ? [`/spec/podIdentity/identityOwner ${spec.podIdentity.identityOwner} is neither keda nor workload`] : []),
+    ],
+  ),
   ExternalSecret: strict(["secretStoreRef", "target", "refreshInterval", "refreshPolicy", "data", "dataFrom"]),
   Rollout: strict(
     ["replicas", "selector", "template", "workloadRef", "minReadySeconds", "revisionHistoryLimit", "paused",

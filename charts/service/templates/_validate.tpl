@@ -40,6 +40,16 @@ rendered. Each message names the field and the fix.
 {{- end -}}
 {{- end -}}
 
+{{- $sqs := $v.autoscaling.sqsQueue -}}
+{{- if and $sqs.enabled (not $v.autoscaling.enabled) -}}
+{{- fail "autoscaling.sqsQueue.enabled needs autoscaling.enabled (the queue trigger is part of the ScaledObject)" -}}
+{{- end -}}
+{{- if and $v.autoscaling.enabled $sqs.enabled (or (not $sqs.queueURL) (not $sqs.awsRegion)) -}}
+{{- fail "autoscaling.sqsQueue needs queueURL and awsRegion (the event-queue outputs of the environment)" -}}
+{{- end -}}
+{{- if and $v.autoscaling.enabled (eq (int $v.autoscaling.minReplicas) 0) (not $sqs.enabled) -}}
+{{- fail "autoscaling.minReplicas is 0 without autoscaling.sqsQueue: CPU and request rate cannot wake a service scaled to zero; only a queue trigger can" -}}
+{{- end -}}
 {{- if $v.autoscaling.enabled -}}
 {{- if gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas) -}}
 {{- fail (printf "autoscaling.minReplicas (%d) must be <= autoscaling.maxReplicas (%d)" (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) -}}
