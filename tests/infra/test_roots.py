@@ -11,6 +11,8 @@ import pytest
 
 from tests.infra import module_docs
 from tests.infra.workspace import INFRA
+from tests.support.tools import ROOT
+from tools.service_template import listed_services
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 SHARED_CODE = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
@@ -75,3 +77,16 @@ def test_every_environment_sets_the_same_variables() -> None:
 
 def test_docs_list_the_environments_side_by_side() -> None:
     assert not module_docs.stale_environment_table(), "run `make infra-docs`"
+
+
+def test_every_service_image_has_a_registry_repository() -> None:
+    """The release pushes one image per folder under services/ (its matrix is checked
+    against the folders) to the shared account's ECR repository of that name: a service
+    missing from the shared root's `services` has nowhere to push, and its first release
+    fails after the build and scan."""
+    shared = listed_services((INFRA / "live" / "shared" / "terraform.tfvars").read_text())
+    images = {p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml")}
+    assert sorted(shared) == sorted(images), (
+        f"infra/live/shared/terraform.tfvars `services` = {shared}; service images: "
+        f"{sorted(images)}: add each service's name there (its ECR repository)"
+    )

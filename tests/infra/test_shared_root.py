@@ -9,7 +9,8 @@ import pytest
 
 from tests.infra import iam
 from tests.infra.lifecycle import RootRun
-from tests.infra.workspace import EMULATOR_ACCOUNT_ID
+from tests.infra.workspace import EMULATOR_ACCOUNT_ID, INFRA
+from tools.service_template import listed_services
 
 # The first test waits for the roots' lifecycles (minutes), which run in the background.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -115,8 +116,10 @@ def test_image_push_role_reaches_only_its_repository(run: RootRun) -> None:
     # ecr:GetAuthorizationToken has no resource-level permission: AWS requires "*".
     assert iam.star_resource_actions(document) == {"ecr:GetAuthorizationToken"}
     assert all(a.startswith("ecr:") for a in iam.allowed_actions(document))
-    repo_arn = f"arn:aws:ecr:eu-west-1:{EMULATOR_ACCOUNT_ID}:repository/depot"
-    assert iam.resources_of(document, "ecr:PutImage") == {repo_arn}
+    repositories = listed_services((INFRA / "live" / "shared" / "terraform.tfvars").read_text())
+    assert iam.resources_of(document, "ecr:PutImage") == {
+        f"arn:aws:ecr:eu-west-1:{EMULATOR_ACCOUNT_ID}:repository/{name}" for name in repositories
+    }
 
 
 def test_plan_role_is_read_only(run: RootRun) -> None:

@@ -42,12 +42,14 @@ module "ci" {
   }
 
   terraform = {
-    plan_github_environment   = "infra-shared-plan"
-    apply_github_environment  = "infra-shared"
-    state_bucket_arn          = "arn:${local.partition}:s3:::${var.state_bucket_prefix}-${var.account_id}"
-    state_key_prefix          = "live/shared/"
-    state_kms_alias_arn       = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${var.state_bucket_prefix}"
-    managed_services          = ["ecr", "kms", "s3"]
-    managed_iam_name_prefixes = distinct(concat(["depot"], var.services))
+    plan_github_environment  = "infra-shared-plan"
+    apply_github_environment = "infra-shared"
+    state_bucket_arn         = "arn:${local.partition}:s3:::${var.state_bucket_prefix}-${var.account_id}"
+    state_key_prefix         = "live/shared/"
+    state_kms_alias_arn      = "arn:${local.partition}:kms:${var.region}:${var.account_id}:alias/${var.state_bucket_prefix}"
+    managed_services         = ["ecr", "kms", "s3"]
+    # The shared account holds no service role (only registries and CI's identities), so
+    # its apply role manages IAM under the platform's own prefix, never a service's.
+    managed_iam_name_prefixes = ["depot"]
   }
 }

@@ -1,6 +1,6 @@
 account_id        = "444444444444"
 github_repository = "example-org/depot-platform"
-services          = ["depot"]
+services          = ["depot", "verifier"]
 
 environment_account_ids = {
   dev     = "111111111111"
