@@ -13,11 +13,9 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from urllib.parse import urlsplit
 import boto3
 import httpx
 import pytest
+from service_runtime.testing import free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[3]
 DEPOT_PYTHON = REPO / "services" / "depot" / ".venv" / "bin" / "python"
@@ -39,21 +38,6 @@ MAX_RECEIVES = 3
 # longest verification the worker computes from the settings below (checked at start).
 VISIBILITY_SECONDS = 5
 MAX_CONTENT_BYTES = 32 * 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _answers(url: str) -> bool:
