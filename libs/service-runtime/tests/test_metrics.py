@@ -27,10 +27,18 @@ def _exposed(service: str, calls_a_dependency: bool = True) -> set[str]:
     return {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
 
 
+def _rule_text(path: Path) -> str:
+    """A rule file without its comments: prose may name a setting (`max_receive_count`)
+    that looks like a series but is read by no rule."""
+    return "\n".join(
+        line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+
+
 def _referenced_by_rules() -> set[str]:
     names: set[str] = set()
     for path in sorted(RULES.glob("*.yaml")):
-        for name in re.findall(r"\b([a-z_:]+_(?:total|bucket|count|sum))\b", path.read_text()):
+        for name in re.findall(r"\b([a-z_:]+_(?:total|bucket|count|sum))\b", _rule_text(path)):
             if not NOT_THE_SERVICES.search(name) and not name.startswith("_"):
                 names.add(name)
     return names
@@ -48,7 +56,7 @@ def _name_patterns() -> set[str]:
     return {
         pattern
         for path in sorted(RULES.glob("*.yaml"))
-        for pattern in re.findall(r'__name__=~"([^"]+)"', path.read_text())
+        for pattern in re.findall(r'__name__=~"([^"]+)"', _rule_text(path))
     }
 
 
