@@ -9,10 +9,10 @@ from typing import Annotated
 
 import anyio
 import typer
-from service_runtime.config import ConfigurationError
+from service_runtime.config import settings_or_exit
 from service_runtime.logs import configure_logging
 
-from depot.config import Settings, load_settings
+from depot.config import Settings
 from depot.keys import KEY_PATTERN
 from depot.keys_admin import KeyAdmin
 
@@ -29,11 +29,7 @@ SecretOption = Annotated[
 
 
 def _settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        typer.echo(f"depot: {exc}", err=True)
-        raise typer.Exit(2) from None
+    return settings_or_exit(Settings, "depot")
 
 
 @app.command()
